@@ -1,0 +1,299 @@
+"""Settings for Newsroom, read from environment variables (see README)."""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from newsroom.env import env_bool, env_int, env_list, env_str, env_time_zone
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off "
+            "(set DJANGO_DEBUG=1 for local development)"
+        )
+    # Only ever used with DEBUG on, on a developer's machine.
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "csp",
+    "axes",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "taggit",
+    "reversion",
+    "stories",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.ContentSecurityPolicyMiddleware",
+    "newsroom.security.CrossOriginResourcePolicyMiddleware",
+    "newsroom.replica.ReaderReplicaMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "stories.cache.ReaderPageCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "newsroom.urls"
+# Where the admin lives, e.g. "desk-7f3a/": one or more path segments, each ending in "/".
+NEWSROOM_ADMIN_PATH = env_str("NEWSROOM_ADMIN_PATH", "admin/")
+if not re.fullmatch(r"([A-Za-z0-9_~.-]+/)+", NEWSROOM_ADMIN_PATH) or ".." in NEWSROOM_ADMIN_PATH:
+    raise ImproperlyConfigured(
+        f"NEWSROOM_ADMIN_PATH={NEWSROOM_ADMIN_PATH!r} must be path segments (letters, digits, "
+        "'-', '_', '.', '~') each followed by '/', with no leading '/', e.g. 'desk-7f3a/'"
+    )
+WSGI_APPLICATION = "newsroom.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "stories.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+    )
+}
+if env_str("DATABASE_TEST_NAME"):
+    # Lets two test runs share one PostgreSQL server without dropping each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers go on while an editor saves; IMMEDIATE transactions take the
+    # write lock up front, so concurrent saves queue (up to the timeout) instead of
+    # failing with "database is locked" half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+    # Tests run against one database; the replica is the same one there.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_time_zone("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+# Times shown without an explicit format name their zone (newsroom/formats/).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Fingerprinted, compressed files with far-future caching in production;
+        # plain files while developing, so no collectstatic is needed to run.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    # Media in S3-compatible object storage (django-storages); credentials come from
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
+            "region_name": env_str("AWS_S3_REGION_NAME"),
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN"),
+            "file_overwrite": False,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+        },
+    }
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
+    )
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
+
+# Reader pages cached in CACHES["default"] (see stories/cache.py); off while developing
+# so template edits show at once.
+NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", not DEBUG)
+NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300, minimum=1)
+NEWSROOM_UNCACHED_PREFIXES = (f"/{NEWSROOM_ADMIN_PATH}", "/preview/", "/healthz")
+NEWSROOM_PURGE_URL = env_str("NEWSROOM_PURGE_URL")
+NEWSROOM_PURGE_BACKEND = (
+    "stories.cache.HttpPurge" if NEWSROOM_PURGE_URL else "stories.cache.NoPurge"
+)
+
+NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")
+
+# Feeds read by `manage.py ingest_sources`: seconds to wait, the largest feed, and whether
+# private, loopback and link-local addresses may be fetched (only for tests or an intranet).
+NEWSROOM_INGEST_TIMEOUT = env_int("NEWSROOM_INGEST_TIMEOUT", 10, minimum=1)
+NEWSROOM_INGEST_MAX_BYTES = env_int("NEWSROOM_INGEST_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+NEWSROOM_INGEST_ALLOW_PRIVATE = env_bool("NEWSROOM_INGEST_ALLOW_PRIVATE", False)
+
+# Uploaded images: the largest file, and the most pixels counting every frame of an animation.
+NEWSROOM_IMAGE_MAX_BYTES = env_int("NEWSROOM_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+NEWSROOM_IMAGE_MAX_PIXELS = env_int("NEWSROOM_IMAGE_MAX_PIXELS", 50_000_000, minimum=1)
+
+# Editorial workflow. Notification emails go to the console unless a backend is set;
+# their links start with NEWSROOM_SITE_URL (e.g. https://news.example.org).
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
+NEWSROOM_SITE_URL = env_str("NEWSROOM_SITE_URL", "").rstrip("/")
+# How long a preview share link works, and how long opening a story counts as being in it.
+NEWSROOM_SHARE_LINK_HOURS = env_int("NEWSROOM_SHARE_LINK_HOURS", 48, minimum=1)
+NEWSROOM_PRESENCE_MINUTES = env_int("NEWSROOM_PRESENCE_MINUTES", 15, minimum=1)
+
+# ---- Security ----------------------------------------------------------------
+# HTTPS in production: every request over plain HTTP is redirected (except /healthz, for
+# load balancers) and HSTS tells browsers to use nothing else, preload-ready
+# (hstspreload.org). A server run over plain HTTP on this machine (load tests,
+# benchmarks) sets DJANGO_SECURE_SSL_REDIRECT=0.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 63072000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# Behind a reverse proxy that ends TLS, the header it sets to "https" on secure requests,
+# e.g. X-Forwarded-Proto. Only name one the proxy always sets (overwriting the client's).
+_proxy_ssl_header = env_str("DJANGO_SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECURE_PROXY_SSL_HEADER={_proxy_ssl_header!r} is not a header name "
+            "(letters, digits and '-', e.g. X-Forwarded-Proto)"
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# How many reverse proxies append to X-Forwarded-For before a request reaches the site:
+# the client address for login throttling is that many entries from the end.
+NEWSROOM_TRUSTED_PROXIES = env_int("NEWSROOM_TRUSTED_PROXIES", 0, minimum=0)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Cookies: HTTPS only in production, never readable by scripts (the admin's forms carry
+# the CSRF token themselves), not sent along with other sites' requests.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Sessions end after this many idle seconds: each request starts the time again.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles and everything
+# else from this site only, no inline code, no plugins, no framing, forms post here.
+# Uploaded images may come from object storage or its CDN: NEWSROOM_MEDIA_ORIGIN, else
+# the S3 custom domain or endpoint.
+NEWSROOM_MEDIA_ORIGIN = env_str("NEWSROOM_MEDIA_ORIGIN") or (
+    f"https://{env_str('AWS_S3_CUSTOM_DOMAIN')}"
+    if env_str("AWS_S3_CUSTOM_DOMAIN")
+    else env_str("AWS_S3_ENDPOINT_URL", "")
+)
+if NEWSROOM_MEDIA_ORIGIN:
+    _media = urlsplit(NEWSROOM_MEDIA_ORIGIN)
+    if _media.scheme != "https" or not _media.hostname or _media.path.strip("/"):
+        raise ImproperlyConfigured(
+            f"The media origin {NEWSROOM_MEDIA_ORIGIN!r} (NEWSROOM_MEDIA_ORIGIN, or the S3 "
+            "custom domain or endpoint) must be https://host[:port], with no path"
+        )
+    NEWSROOM_MEDIA_ORIGIN = f"https://{_media.netloc}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([NEWSROOM_MEDIA_ORIGIN] if NEWSROOM_MEDIA_ORIGIN else [])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Sign-in throttling (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords in a
+# row for one account from one address, that pair is locked out for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "newsroom.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NEWSROOM_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "newsroom.security.locked_out"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

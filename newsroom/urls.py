@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+
+from newsroom.health import healthz
+from stories.sitemaps import SITEMAPS
+from stories.views import robots_txt
+
+urlpatterns = [
+    path(settings.NEWSROOM_ADMIN_PATH, admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    # The News sitemap's own template adds the news: elements; listed before the
+    # general route, it is the one the index's link to the "news" section reaches.
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS, "section": "news", "template_name": "stories/sitemap_news.xml"},
+        name="sitemap-news",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("", include("stories.urls")),
+]
+# Uploaded images while developing (nothing when DEBUG is off: object storage serves them).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler500 = "newsroom.errors.server_error"

@@ -1,0 +1,181 @@
+"""Caching reader pages so that they are fast and never stale or unpublished.
+
+Every cached page is stored under the current *content generation*. Any change a
+reader could see (a story saved, published, corrected or withdrawn; a section,
+entity or source edited) starts a new generation once its transaction commits, so
+all cached pages are dropped at once: correctness over cleverness, which a
+newsroom's publish rate affords. The generation also ends by itself when the next
+scheduled story comes due, so a scheduled story appears on cached pages at its
+time with nothing running.
+
+Only anonymous GET/HEAD requests outside the admin and previews are cached, and
+they are recognised without touching the database: a request carrying a session
+cookie belongs to someone logged in and is never cached, in either direction.
+"""
+
+import logging
+import time
+import urllib.request
+import uuid
+from hashlib import sha256
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "reader-pages:state"
+CACHEABLE_STATUS = {200, 301, 404, 410}
+
+
+def content_changed(*, keys=()):
+    """Drops every cached reader page once the current transaction commits.
+
+    `keys` are the surrogate keys of what changed, passed to the CDN purge hook.
+    """
+
+    def drop():
+        cache.delete(STATE_KEY)
+        purger().purge(sorted(set(keys)))
+
+    transaction.on_commit(drop)
+
+
+def current_state():
+    """The content generation and when it ends (the next scheduled publication)."""
+    state = cache.get(STATE_KEY)
+    if state is None or (state["ends"] is not None and time.time() >= state["ends"]):
+        from stories.models import Story
+
+        next_due = Story.objects.filter(
+            status=Story.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).aggregate(next_due=Min("published_at"))["next_due"]
+        state = {
+            "generation": uuid.uuid4().hex,
+            "ends": next_due.timestamp() if next_due else None,
+        }
+        cache.set(STATE_KEY, state, timeout=None)
+    return state
+
+
+def surrogate_keys(*objects):
+    """Surrogate keys ("story-12 section-3") naming what a page shows."""
+    return [key for obj in objects for key in obj.surrogate_keys()]
+
+
+def add_surrogate_keys(response, keys):
+    existing = response.get("Surrogate-Key", "").split()
+    response["Surrogate-Key"] = " ".join(dict.fromkeys([*existing, *keys]))
+    return response
+
+
+class ReaderPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_reader_request(request):
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES or request.path.startswith(
+                settings.NEWSROOM_UNCACHED_PREFIXES
+            ):
+                patch_cache_control(response, private=True, no_store=True)
+            return response
+        if not settings.NEWSROOM_PAGE_CACHE:
+            response = self.get_response(request)
+            if cacheable(response):
+                self.patch_reader_headers(response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            return response
+
+        # The key is fixed before the view runs: a page built from content that
+        # changes meanwhile is stored under the old generation, which nobody reads.
+        state = current_state()
+        key = page_key(request, state["generation"])
+        response = cache.get(key)
+        if response is not None:
+            response["X-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if cacheable(response):
+            timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
+            if state["ends"] is not None:
+                timeout = max(0, min(timeout, int(state["ends"] - time.time())))
+            self.patch_reader_headers(response, timeout)
+            if timeout > 0:
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                cache.set(key, response, timeout)
+            response["X-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def patch_reader_headers(response, timeout):
+        # Browsers revalidate often (cheap with ETags); the CDN may keep a page up to
+        # the page cache's own lifetime, and is purged on change.
+        patch_cache_control(response, public=True, max_age=min(60, timeout), s_maxage=timeout)
+
+
+def is_reader_request(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(settings.NEWSROOM_UNCACHED_PREFIXES)
+    )
+
+
+def cacheable(response):
+    return (
+        response.status_code in CACHEABLE_STATUS
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def page_key(request, generation):
+    address = sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"reader-pages:{generation}:{request.method}:{address}"
+
+
+# ---- CDN purging -------------------------------------------------------------
+
+
+class NoPurge:
+    """The default: no CDN in front, nothing to purge."""
+
+    def purge(self, keys):
+        pass
+
+
+class HttpPurge:
+    """A generic purge: one HTTP PURGE request naming the surrogate keys.
+
+    Fastly, Varnish (with xkey) and most CDNs accept this shape; a failure is
+    logged and does not fail the editor's save, as the CDN copy also expires.
+    """
+
+    def __init__(self, url=None, *, timeout=5):
+        self.url = url or settings.NEWSROOM_PURGE_URL
+        self.timeout = timeout
+
+    def purge(self, keys):
+        if not keys:
+            return
+        request = urllib.request.Request(
+            self.url, method="PURGE", headers={"Surrogate-Key": " ".join(keys)}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout):
+                pass
+        except OSError as exc:
+            logger.warning("CDN purge of %s failed: %s", keys, exc)
+
+
+def purger():
+    return import_string(settings.NEWSROOM_PURGE_BACKEND)()

@@ -1,0 +1,193 @@
+"""RSS 2.0 and Atom feeds of published stories: the site, sections, entities, tags, authors.
+
+Each feed is a class for RSS and a subclass for Atom; the pages they follow advertise
+both with <link rel="alternate">.
+"""
+
+import copy
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from taggit.models import Tag
+
+from stories.models import Entity, Section, Story
+from stories.views import author_name, author_url
+
+FEED_LENGTH = 30
+
+
+class StoryFeed(Feed):
+    feed_type = Rss201rev2Feed
+    language = settings.LANGUAGE_CODE
+
+    def __call__(self, request, *args, **kwargs):
+        # One instance serves every request, so the request (the host for absolute
+        # enclosure URLs) goes on a copy of it.
+        feed = copy.copy(self)
+        feed.request = request
+        return super(StoryFeed, feed).__call__(request, *args, **kwargs)
+
+    def stories(self, obj):
+        return Story.objects.published()
+
+    def items(self, obj):
+        # Authors and tags for every item in two more queries, however many items.
+        return self.stories(obj).cards().prefetch_related("authors", "tags")[:FEED_LENGTH]
+
+    def subject(self, obj):
+        return ""
+
+    def page_url(self, obj):
+        return reverse("stories:home")
+
+    def title(self, obj):
+        subject = self.subject(obj)
+        return (
+            f"{subject} – {settings.NEWSROOM_SITE_NAME}"
+            if subject
+            else (settings.NEWSROOM_SITE_NAME)
+        )
+
+    def link(self, obj):
+        return self.page_url(obj)
+
+    def description(self, obj):
+        subject = self.subject(obj)
+        site = settings.NEWSROOM_SITE_NAME
+        return (
+            f"The latest stories about {subject} from {site}."
+            if subject
+            else (f"The latest stories from {site}.")
+        )
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return item.dek
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return max(item.updated_at, item.published_at)
+
+    def item_author_name(self, item):
+        names = [author_name(author) for author in item.authors.all()]
+        return ", ".join(names) or None
+
+    def item_author_link(self, item):
+        authors = list(item.authors.all())
+        return author_url(authors[0]) if len(authors) == 1 else None
+
+    def item_enclosures(self, item):
+        shared = item.lead_image.share_rendition() if item.lead_image else None
+        if shared is None:
+            return []
+        url = self.request.build_absolute_uri(shared["url"])
+        return [Enclosure(url, str(shared["bytes"]), shared["type"])]
+
+    def item_categories(self, item):
+        categories = [item.section.name] if item.section else []
+        return categories + [tag.name for tag in item.tags.all()]
+
+
+class AtomFeedMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+
+class SiteFeed(StoryFeed):
+    pass
+
+
+class SiteAtomFeed(AtomFeedMixin, SiteFeed):
+    pass
+
+
+class SectionFeed(StoryFeed):
+    def get_object(self, request, path):
+        return get_object_or_404(Section, path=path)
+
+    def stories(self, section):
+        return Story.objects.published().in_section(section)
+
+    def subject(self, section):
+        return section.name
+
+    def page_url(self, section):
+        return section.get_absolute_url()
+
+
+class SectionAtomFeed(AtomFeedMixin, SectionFeed):
+    pass
+
+
+class EntityFeed(StoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Entity, slug=slug)
+
+    def stories(self, entity):
+        return Story.objects.published().filter(mentions__entity=entity)
+
+    def subject(self, entity):
+        return entity.name
+
+    def page_url(self, entity):
+        return entity.get_absolute_url()
+
+
+class EntityAtomFeed(AtomFeedMixin, EntityFeed):
+    pass
+
+
+class TagFeed(StoryFeed):
+    def get_object(self, request, slug):
+        tag = get_object_or_404(Tag, slug=slug)
+        if not Story.objects.published().filter(tags=tag).exists():
+            raise Http404(f"No published stories are tagged {slug!r}.")
+        return tag
+
+    def stories(self, tag):
+        return Story.objects.published().filter(tags=tag)
+
+    def subject(self, tag):
+        return tag.name
+
+    def page_url(self, tag):
+        return reverse("stories:tag", kwargs={"slug": tag.slug})
+
+
+class TagAtomFeed(AtomFeedMixin, TagFeed):
+    pass
+
+
+class AuthorFeed(StoryFeed):
+    def get_object(self, request, pk):
+        author = get_object_or_404(get_user_model(), pk=pk, is_active=True)
+        if not Story.objects.published().filter(authors=author).exists():
+            raise Http404("No published stories by this author.")
+        return author
+
+    def stories(self, author):
+        return Story.objects.published().filter(authors=author)
+
+    def title(self, author):
+        return f"Stories by {author_name(author)} – {settings.NEWSROOM_SITE_NAME}"
+
+    def description(self, author):
+        return f"The latest stories by {author_name(author)} for {settings.NEWSROOM_SITE_NAME}."
+
+    def page_url(self, author):
+        return author_url(author)
+
+
+class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):
+    pass

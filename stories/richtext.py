@@ -1,0 +1,110 @@
+"""Rich text: the sanitised HTML in which stories keep their summary and body.
+
+Stored HTML is always passed through nh3 with a small allowlist, so whatever a
+writer (or an imported file) puts in, only paragraphs, subheadings, emphasis,
+lists, quotes and http/https/mailto links reach the database.
+"""
+
+import re
+from dataclasses import dataclass
+from html import escape
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "br",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+PARAGRAPH = "p"
+SUBHEADING = "h2"
+_BLOCK_TAGS = {"p", "h2", "h3", "li", "blockquote"}
+_HEADING_TAGS = {"h2", "h3"}
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # PARAGRAPH or SUBHEADING
+    text: str
+
+
+def sanitise(html):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+# A link to another site as sanitise() writes it: href first, double-quoted.
+_OUTBOUND_LINK = re.compile(r'<a href="(https?://[^"]*)"', re.IGNORECASE)
+
+
+def for_readers(html):
+    """Sanitised `html` for a public page: links to other sites tell them nothing.
+
+    They carry rel="noopener noreferrer", so the page they open cannot reach back into
+    ours, nor learn which of our pages the reader came from.
+    """
+    return _OUTBOUND_LINK.sub(r'<a href="\1" rel="noopener noreferrer"', sanitise(html))
+
+
+def blocks_to_html(blocks):
+    return "\n".join(f"<{b.kind}>{escape(b.text, quote=False)}</{b.kind}>" for b in blocks)
+
+
+def html_to_blocks(html):
+    """The text blocks of stored HTML, in order; inline markup is flattened to its text."""
+    parser = _BlockParser()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def html_to_text(html):
+    return "\n\n".join(block.text for block in html_to_blocks(html))
+
+
+class _BlockParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []
+        self._kind = None
+        self._depth = 0
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            if self._depth == 0:
+                self._kind = SUBHEADING if tag in _HEADING_TAGS else PARAGRAPH
+                self._text = []
+            self._depth += 1
+        elif tag == "br" and self._depth:
+            self._text.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCK_TAGS and self._depth:
+            self._depth -= 1
+            if self._depth == 0:
+                self.blocks.append(Block(self._kind, "".join(self._text)))
+
+    def handle_data(self, data):
+        if self._depth:
+            self._text.append(data)

@@ -1,0 +1,138 @@
+"""Sitemaps: an index of the site's pages, and a Google News sitemap of the last two days.
+
+The News sitemap follows https://developers.google.com/search/docs/crawling-indexing/sitemaps/news-sitemap:
+only stories published in the last two days, at most 1,000 of them, each with its
+publication (name and language), publication date and title.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from stories.models import Entity, Mention, Section, Story
+from stories.views import author_url
+
+NEWS_WINDOW = timedelta(days=2)
+NEWS_LIMIT = 1000
+
+
+class HomeSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 1.0
+
+    def items(self):
+        return ["stories:home"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        return Story.objects.published().aggregate(latest=Max("published_at"))["latest"]
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.8
+
+    def items(self):
+        return Section.objects.order_by("path")
+
+
+class StorySitemap(Sitemap):
+    priority = 0.6
+
+    def items(self):
+        return (
+            Story.objects.published()
+            .only("slug", "published_at", "updated_at")
+            .order_by("-published_at", "-pk")
+        )
+
+    def lastmod(self, story):
+        return max(story.updated_at, story.published_at)
+
+
+class EntitySitemap(Sitemap):
+    priority = 0.4
+
+    def items(self):
+        named = Mention.objects.filter(story__in=Story.objects.published()).values("entity")
+        return Entity.objects.filter(pk__in=named).order_by("slug")
+
+
+class TagSitemap(Sitemap):
+    priority = 0.3
+
+    def items(self):
+        return Tag.objects.filter(pk__in=Story.objects.published().values("tags")).order_by("slug")
+
+    def location(self, tag):
+        return reverse("stories:tag", kwargs={"slug": tag.slug})
+
+
+class AuthorSitemap(Sitemap):
+    priority = 0.3
+
+    def items(self):
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, pk__in=Story.objects.published().values("authors"))
+            .order_by("pk")
+        )
+
+    def location(self, author):
+        return author_url(author)
+
+
+class NewsSitemap(Sitemap):
+    """The stories of the last two days, for Google News; rendered by sitemap_news.xml."""
+
+    limit = NEWS_LIMIT
+
+    def items(self):
+        since = timezone.now() - NEWS_WINDOW
+        return (
+            Story.objects.published()
+            .filter(published_at__gte=since)
+            .only("slug", "title", "headline", "published_at", "updated_at")
+            .order_by("-published_at", "-pk")[:NEWS_LIMIT]
+        )
+
+    def lastmod(self, story):
+        return max(story.updated_at, story.published_at)
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            url["news"] = {
+                "name": settings.NEWSROOM_SITE_NAME,
+                "language": news_language(settings.LANGUAGE_CODE),
+                "publication_date": timezone.localtime(url["item"].published_at)
+                .replace(microsecond=0)
+                .isoformat(),
+                "title": url["item"].headline,
+            }
+        return urls
+
+
+def news_language(code):
+    """The ISO 639 code Google News wants: "en" for en-gb, but zh-cn and zh-tw kept whole."""
+    code = code.lower()
+    return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
+
+
+SITEMAPS = {
+    "home": HomeSitemap,
+    "sections": SectionSitemap,
+    "stories": StorySitemap,
+    "entities": EntitySitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "news": NewsSitemap,
+}

@@ -1,0 +1,200 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from stories.models import Citation, Entity, Mention, Section, Story
+
+LATEST_COUNT = 6
+PER_SECTION = 4
+PAGE_SIZE = 20
+RELATED_COUNT = 4
+RELATED_ENTITY_COUNT = 12
+
+
+class StoryGone(Http404):
+    """The story was published once and has been withdrawn.
+
+    A subclass of Http404, so any view that does not render the friendlier 410 page
+    still answers "not found" rather than showing the story.
+    """
+
+
+def get_story_or_404(user, slug, *, preview=False):
+    """The story at `slug` as `user` may read it, ready for its page; otherwise 404.
+
+    Every reader-facing fetch of a single story goes through here, so this is the one
+    place that decides who sees what. Readers see only published stories; a withdrawn
+    story raises StoryGone, which story pages answer with 410 Gone. With `preview`, a
+    user who may preview the story (Story.can(): whoever may change it, and its authors)
+    gets it in any state; anyone else gets 404.
+    """
+    stories = Story.objects.all() if preview else Story.objects.published()
+    # Everything the page lists comes in a fixed number of queries, however long the lists.
+    stories = stories.select_related("section", "lead_image").prefetch_related(
+        "authors",
+        "tags",
+        Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
+        Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
+    )
+    try:
+        story = stories.get(slug=slug)
+    except Story.DoesNotExist:
+        if Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN).exists():
+            raise StoryGone(f"The story at {slug!r} has been withdrawn.") from None
+        raise Http404(f"No published story at {slug!r}.") from None
+    if preview and not story.can(user, "preview"):
+        raise Http404(f"No story at {slug!r} that you may preview.")
+    return story
+
+
+def paginate(request, queryset, *, per_page=PAGE_SIZE):
+    """The page of `queryset` that ?page= asks for; a page that does not exist is a 404."""
+    paginator = Paginator(queryset, per_page, allow_empty_first_page=True)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404(f"No such page: {exc}") from None
+
+
+def author_name(user):
+    return user.get_full_name() or user.get_username()
+
+
+def author_url(user):
+    """An author's page: their id and their name as a slug, never their login name."""
+    slug = slugify(user.get_full_name()) or "author"
+    return reverse("stories:author", kwargs={"pk": user.pk, "slug": slug})
+
+
+def listing_description(subject):
+    """The meta description of a listing that has none of its own."""
+    return f"{subject}: the latest stories from {settings.NEWSROOM_SITE_NAME}, with their sources."
+
+
+def home(request):
+    stories = Story.objects.published().cards()
+    latest = list(stories[: LATEST_COUNT + 1])
+    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
+    # The section blocks go on from what the top of the page shows, rather than repeat it.
+    stories = stories.exclude(pk__in=[story.pk for story in [lead, *latest] if story])
+    by_section = stories.latest_by_section(
+        Section.objects.filter(parent=None), per_section=PER_SECTION
+    )
+    return render(
+        request,
+        "stories/home.html",
+        {
+            "lead": lead,
+            "latest": latest,
+            "sections": [(section, cards) for section, cards in by_section.items() if cards],
+        },
+    )
+
+
+def story_detail(request, slug):
+    try:
+        story = get_story_or_404(request.user, slug)
+    except StoryGone:
+        return render(request, "410.html", status=410)
+    return story_page(request, story)
+
+
+def story_page(request, story, *, template="stories/story_detail.html", **extra):
+    """The page of `story`, for readers; previews render it with a template of their own."""
+    trail = story.section.trail() if story.section else []
+    return render(
+        request,
+        template,
+        {
+            **extra,
+            "story": story,
+            "trail": trail,
+            "current_section_path": trail[0].path if trail else "",
+            "authors": story.authors.all(),
+            "citations": story.citations.all(),
+            "mentions": story.mentions.all(),
+            "tags": story.tags.all(),
+            "related": story.related_stories(limit=RELATED_COUNT),
+        },
+    )
+
+
+def section_detail(request, path):
+    section = get_object_or_404(Section, path=path)
+    trail = section.trail()
+    return render(
+        request,
+        "stories/section_detail.html",
+        {
+            "section": section,
+            "description": section.description or listing_description(section.name),
+            "trail": trail,
+            "current_section_path": trail[0].path,
+            "subsections": section.children.all(),
+            "page": paginate(request, Story.objects.published().in_section(section).cards()),
+        },
+    )
+
+
+def entity_detail(request, slug):
+    entity = get_object_or_404(Entity, slug=slug)
+    stories = Story.objects.published().filter(mentions__entity=entity).cards()
+    return render(
+        request,
+        "stories/entity_detail.html",
+        {
+            "entity": entity,
+            "description": entity.description or listing_description(entity.name),
+            "page": paginate(request, stories),
+            "related_entities": entity.related_entities(limit=RELATED_ENTITY_COUNT),
+        },
+    )
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = paginate(request, Story.objects.published().filter(tags=tag).cards())
+    if not page.paginator.count:
+        # A tag used only on unpublished stories is not the readers' business yet.
+        raise Http404(f"No published stories are tagged {slug!r}.")
+    return render(
+        request,
+        "stories/tag_detail.html",
+        {"tag": tag, "page": page, "description": listing_description(tag.name)},
+    )
+
+
+def author_detail(request, pk, slug):
+    author = get_object_or_404(get_user_model(), pk=pk, is_active=True)
+    page = paginate(request, Story.objects.published().filter(authors=author).cards())
+    if not page.paginator.count:
+        # Staff who have published nothing have no public page.
+        raise Http404("No published stories by this author.")
+    if request.path != author_url(author):
+        return redirect(author_url(author), permanent=True)
+    return render(
+        request,
+        "stories/author_detail.html",
+        {
+            "author": author,
+            "author_name": author_name(author),
+            "description": listing_description(f"Stories by {author_name(author)}"),
+            "page": page,
+        },
+    )
+
+
+def robots_txt(request):
+    """robots.txt: crawl everything readers see, and find it all from the sitemap index."""
+    lines = ["User-agent: *", "Disallow: /preview/", "Disallow: /search/"]
+    # An admin moved to a path of its own is not named here: that would give it away.
+    if reverse("admin:index") == "/admin/":
+        lines.append("Disallow: /admin/")
+    lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

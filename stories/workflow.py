@@ -1,0 +1,640 @@
+"""The editorial workflow: who may do what to a story, its status changes, its history.
+
+StoryWorkflow and StatusChangeNotice are mixed into Story and StatusChange, so these
+are those models' own methods; they live here to keep models.py about the content.
+The workflow's own models (corrections, share links, presence) are here too.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+import reversion
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from stories import richtext, search
+
+
+def local_time(value, fmt="j M Y, H:i"):
+    """`value` in the newsroom's time zone, saying which: "25 Nov 2026, 14:05 Europe/Vienna"."""
+    if value is None:
+        return ""
+    return f"{dateformat.format(timezone.localtime(value), fmt)} {settings.TIME_ZONE}"
+
+
+# What each workflow action is called in messages ("… may not publish this story").
+ACTION_VERBS = {
+    "submit": "submit",
+    "send_back": "send back",
+    "approve": "approve",
+    "publish": "publish",
+    "unschedule": "unschedule",
+    "withdraw": "withdraw",
+    "reopen": "reopen",
+}
+
+
+class StoryWorkflow(models.Model):
+    """Story's workflow methods: roles, status changes, corrections, restores, presence."""
+
+    # Which status may follow which, and the action (see can()) that moves it there;
+    # every change goes through change_status(). Editors may publish straight from a
+    # draft or from review: publishing is itself an editor's sign-off, recorded with
+    # their name, and breaking news an editor writes has no one else to wait for.
+    # Reporters never publish. A published story goes back to approved ("unschedule")
+    # only while it is still scheduled.
+    TRANSITIONS = {
+        "draft": {"in_review": "submit", "published": "publish"},
+        "in_review": {"draft": "send_back", "approved": "approve", "published": "publish"},
+        "approved": {"draft": "send_back", "published": "publish"},
+        "published": {"approved": "unschedule", "withdrawn": "withdraw"},
+        "withdrawn": {"draft": "reopen", "published": "publish"},
+    }
+    # The permission each action needs. "change", "submit" and "restore" are decided by
+    # can() itself: reporters may change only their own drafts, holders of
+    # edit_any_story any story.
+    ACTION_PERMISSIONS = {
+        "send_back": "stories.approve_story",
+        "approve": "stories.approve_story",
+        "publish": "stories.publish_story",
+        "unschedule": "stories.publish_story",
+        "withdraw": "stories.withdraw_story",
+        "reopen": "stories.withdraw_story",
+        "correct": "stories.add_correction",
+        "share": "stories.add_sharelink",
+    }
+
+    class Meta:
+        abstract = True
+
+    def is_author(self, user):
+        return (
+            self.pk is not None
+            and user.is_authenticated
+            and self.authors.filter(pk=user.pk).exists()
+        )
+
+    def can(self, user, action):
+        """Whether `user`'s role lets them do `action` to this story.
+
+        The one place the roles are decided: the admin's permission hooks, its buttons
+        and bulk actions, and change_status() all ask here. Actions: "view", "change"
+        (edit the text), "preview", "restore" (an old revision), the workflow actions
+        named in TRANSITIONS, "correct" and "share". Whether the story's status allows
+        the action is change_status()'s business, not this method's.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        if action == "view":
+            return user.has_perm("stories.view_story") or user.has_perm("stories.change_story")
+        if action in ("change", "submit", "restore"):
+            if self.pk is None:
+                return user.has_perm("stories.add_story")
+            if not user.has_perm("stories.change_story"):
+                return False
+            if user.has_perm("stories.edit_any_story"):
+                return True
+            # Reporters: their own stories, while they are drafts (sent back included).
+            return self.status == self.Status.DRAFT and self.is_author(user)
+        if action == "preview":
+            return self.can(user, "change") or (self.can(user, "view") and self.is_author(user))
+        if action not in self.ACTION_PERMISSIONS:
+            raise ValueError(f"{action!r} is not a story action.")
+        return user.has_perm(self.ACTION_PERMISSIONS[action])
+
+    def allowed_transitions(self, user):
+        """{status: action} for the changes `user` may make to this story as it is now."""
+        return {
+            self.Status(to): action
+            for to, action in self.TRANSITIONS[self.status].items()
+            if self.can(user, action) and not self._state_forbids(action)
+        }
+
+    def _state_forbids(self, action):
+        """Why the story's state forbids `action` beyond the TRANSITIONS table, or ""."""
+        if action == "unschedule" and not self.is_scheduled:
+            return (
+                "Readers can already see this story, so it cannot be unscheduled; "
+                "withdraw it instead."
+            )
+        return ""
+
+    def check_change(self, to, *, by=None, comment=""):
+        """The action that moves this story to status `to`, if `by` may take it now.
+
+        Otherwise raises PermissionDenied (the role does not allow it) or
+        ValidationError (the status does not, or something is missing), saying why.
+        """
+        to = self.Status(to)
+        action = self.TRANSITIONS[self.status].get(to)
+        if action is None:
+            raise ValidationError(
+                f"A story that is {self.get_status_display().lower()} cannot become "
+                f"{to.label.lower()}."
+            )
+        if by is not None and not self.can(by, action):
+            raise PermissionDenied(
+                f"{by.get_username()} may not {ACTION_VERBS[action]} this story: "
+                "their role does not allow it."
+            )
+        if reason := self._state_forbids(action):
+            raise ValidationError(reason)
+        if action == "send_back" and not comment.strip():
+            raise ValidationError(
+                "Sending a story back needs a comment telling its authors what to change."
+            )
+        if to == self.Status.PUBLISHED and (problems := self.publication_problems()):
+            raise ValidationError(problems)
+        return action
+
+    def change_status(self, to, *, by=None, comment="", when=None):
+        """Move the story to status `to`, record who did it, and tell who acts next.
+
+        The one way a status changes. `by` is the user acting, whose role must allow
+        the change (see can()); None is the system itself (imports, demo data). `when`,
+        for publishing, is the publication time: a future time schedules the story,
+        which then appears to readers by itself. Sending back needs a `comment`.
+        A refused change raises PermissionDenied (role) or ValidationError (status,
+        missing comment) and changes nothing.
+        """
+        from stories.models import StatusChange
+
+        to = self.Status(to)
+        comment = comment.strip()
+        with transaction.atomic():
+            if self.pk is not None:
+                # Re-read under a lock, so two people pressing Publish at once make one
+                # change and the second is refused against the status the first left.
+                current = (
+                    type(self)
+                    .objects.select_for_update()
+                    .only("status", "published_at")
+                    .get(pk=self.pk)
+                )
+                self.status, self.published_at = current.status, current.published_at
+            action = self.check_change(to, by=by, comment=comment)
+            change = StatusChange(
+                story=self, by=by, from_status=self.status, to_status=to, comment=comment
+            )
+            self.status = to
+            if to == self.Status.PUBLISHED:
+                self.published_at = when or self.published_at or timezone.now()
+            elif action == "unschedule":
+                self.published_at = None
+            with reversion.create_revision():
+                # Only these columns: the text may have been saved by someone else since
+                # this instance was loaded, and is not this method's to write.
+                self.save(update_fields=["status", "published_at", "updated_at"])
+                reversion.add_to_revision(self)
+                reversion.set_user(by)
+                reversion.set_comment(f"Status: {change}")
+            change.save()
+            transaction.on_commit(change.notify)
+        return change
+
+    def publish(self, *, by=None, when=None, comment=""):
+        return self.change_status(self.Status.PUBLISHED, by=by, when=when, comment=comment)
+
+    def correct(self, text, *, kind=None, by=None):
+        """Append a correction or update note to this published story, for readers to see.
+
+        Touches the story, so its modified time (the page's dateModified) moves on.
+        """
+        if by is not None and not self.can(by, "correct"):
+            raise PermissionDenied(
+                f"{by.get_username()} may not append corrections: their role does not allow it."
+            )
+        if not self.is_published:
+            raise ValidationError(
+                "Only a story readers can see takes corrections; edit its text instead."
+            )
+        if not text.strip():
+            raise ValidationError("A correction needs a text saying what was corrected.")
+        with transaction.atomic():
+            correction = Correction.objects.create(
+                story=self, kind=Correction.Kind(kind or Correction.Kind.CORRECTION),
+                text=text.strip(), by=by, at=timezone.now(),
+            )  # fmt: skip
+            self.save(update_fields=["updated_at"])
+        return correction
+
+    def restore(self, version, *, by=None):
+        """Make the text kept in `version` (a reversion Version of this story) current.
+
+        Saved as a new revision, so the restore itself can be undone. The status and
+        publication time stay as they are: those change only through change_status().
+        Citations, mentions, tags and authors come back as the revision had them; an
+        entity or section deleted since is left out rather than failing the restore.
+        """
+        from taggit.models import Tag
+
+        from stories.models import Citation, Entity, Mention, Section
+
+        if by is not None and not self.can(by, "restore"):
+            raise PermissionDenied(
+                f"{by.get_username()} may not change this story: their role does not allow it."
+            )
+        snapshot = Snapshot.of_version(version)
+        if snapshot.story_id != self.pk:
+            raise ValidationError("That revision belongs to another story.")
+        with transaction.atomic(), reversion.create_revision():
+            for name in Snapshot.TEXT_FIELDS:
+                setattr(self, name, snapshot.fields[name])
+            self.slug = snapshot.fields["slug"] or self.slug
+            section_id = snapshot.fields["section_id"]
+            self.section_id = (
+                section_id if Section.objects.filter(pk=section_id).exists() else None
+            )
+            self.save()
+            self.authors.set(get_user_model().objects.filter(pk__in=snapshot.author_ids))
+            self.tags.set(Tag.objects.filter(pk__in=snapshot.tag_ids))
+            self.citations.all().delete()
+            for row in snapshot.citations:
+                Citation(story=self, **row).save()
+            self.mentions.all().delete()
+            known = set(
+                Entity.objects.filter(
+                    pk__in=[row["entity_id"] for row in snapshot.mentions]
+                ).values_list("pk", flat=True)
+            )
+            Mention.objects.bulk_create(
+                Mention(story=self, **row)
+                for row in snapshot.mentions
+                if row["entity_id"] in known
+            )
+            search.index_story(self)  # with the tags and entities restored
+            reversion.add_to_revision(self)
+            reversion.set_user(by)
+            reversion.set_comment(
+                f"Restored the revision of {local_time(version.revision.date_created)}"
+            )
+        return self
+
+    def open_for(self, user):
+        """Note that `user` has this story open; the others who have it open too.
+
+        No script keeps this up to date: opening the change form counts as being there
+        for NEWSROOM_PRESENCE_MINUTES, and saving it as having left.
+        """
+        now = timezone.now()
+        Presence.objects.update_or_create(story=self, user=user, defaults={"seen_at": now})
+        since = now - timedelta(minutes=settings.NEWSROOM_PRESENCE_MINUTES)
+        return list(
+            Presence.objects.filter(story=self, seen_at__gte=since)
+            .exclude(user=user)
+            .select_related("user")
+            .order_by("seen_at")
+        )
+
+    def close_for(self, user):
+        Presence.objects.filter(story=self, user=user).delete()
+
+    def share(self, *, by=None, hours=None):
+        """A new share link to this story's current text, for a reviewer without an account."""
+        if by is not None and not self.can(by, "share"):
+            raise PermissionDenied(
+                f"{by.get_username()} may not share previews: their role does not allow it."
+            )
+        hours = hours or settings.NEWSROOM_SHARE_LINK_HOURS
+        now = timezone.now()
+        return ShareLink.objects.create(
+            story=self, created_by=by, created_at=now, expires_at=now + timedelta(hours=hours)
+        )
+
+
+class StatusChangeNotice(models.Model):
+    """StatusChange's notifications: who must hear of a change, and the email telling them."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def action(self):
+        return self.story.TRANSITIONS[self.from_status].get(self.to_status, "")
+
+    def recipients(self):
+        """Who must act: editors on a submission, the authors when sent back or published."""
+        users = get_user_model().objects.filter(is_active=True).exclude(email="")
+        if self.action == "submit":
+            approvers = models.Q(is_superuser=True)
+            approvers |= models.Q(groups__permissions__codename="approve_story")
+            approvers |= models.Q(user_permissions__codename="approve_story")
+            users = users.filter(approvers)
+        elif self.action in ("send_back", "publish"):
+            users = users.filter(authored_stories=self.story_id)
+        else:
+            return []
+        if self.by_id is not None:
+            users = users.exclude(pk=self.by_id)
+        return sorted({user.email for user in users})
+
+    def notify(self):
+        """Email the people who must act on this change; how many messages were sent."""
+        recipients = self.recipients()
+        if not recipients:
+            return 0
+        story = self.story
+        who = (self.by.get_full_name() or self.by.get_username()) if self.by else "The system"
+        if self.action == "submit":
+            subject, what = "Waiting for review", "submitted this story for review"
+        elif self.action == "send_back":
+            subject, what = "Sent back to you", "sent this story back to its authors"
+        elif story.is_scheduled:
+            subject = "Scheduled"
+            what = f"scheduled this story for {local_time(story.published_at)}"
+        else:
+            subject, what = "Published", "published this story"
+        lines = [f"{who} {what} at {local_time(self.at)}:", "", f"    {story.headline}", ""]
+        if self.comment:
+            lines += ["Comment:", "", self.comment, ""]
+        url = reverse("admin:stories_story_change", args=[story.pk])
+        lines.append(f"Open it: {settings.NEWSROOM_SITE_URL}{url}")
+        subject = f"[{settings.NEWSROOM_SITE_NAME}] {subject}: {story.headline}"
+        return send_mass_mail([(subject, "\n".join(lines), None, recipients)])
+
+
+class Correction(models.Model):
+    """A note appended to a published story: a correction of a mistake, or an update."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    story = models.ForeignKey("stories.Story", models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(help_text="Plain text, shown to readers under the story.")
+    at = models.DateTimeField("time", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {local_time(self.at)}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_token(self, token):
+        """The link `token` stands for, valid or not; None when forged or unknown."""
+        try:
+            key = signing.Signer(salt=ShareLink.SALT).unsign(token)
+        except signing.BadSignature:
+            return None
+        return self.select_related("story").filter(key=key).first()
+
+
+def new_share_key():
+    return secrets.token_urlsafe(32)
+
+
+class ShareLink(models.Model):
+    """A link to a story's preview for a reviewer without an account.
+
+    The URL carries the random key signed with SECRET_KEY, so neither a leaked list of
+    keys nor a guessed key opens a preview; the row makes the link expire and lets an
+    editor revoke it.
+    """
+
+    SALT = "stories.sharelink"
+
+    story = models.ForeignKey("stories.Story", models.CASCADE, related_name="share_links")
+    key = models.CharField(max_length=64, unique=True, default=new_share_key, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Share link to “{self.story}” until {local_time(self.expires_at)}"
+
+    def get_absolute_url(self):
+        return reverse("stories:shared_preview", kwargs={"token": self.token})
+
+    @property
+    def token(self):
+        return signing.Signer(salt=self.SALT).sign(self.key)
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def revoke(self, *, by=None):
+        if by is not None and not self.story.can(by, "share"):
+            raise PermissionDenied(
+                f"{by.get_username()} may not revoke share links: their role does not allow it."
+            )
+        if self.revoked_at is None:
+            self.revoked_at, self.revoked_by = timezone.now(), by
+            self.save(update_fields=["revoked_at", "revoked_by"])
+
+
+class Presence(models.Model):
+    """Who has a story's change form open, to warn two people editing it at once."""
+
+    story = models.ForeignKey("stories.Story", models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "user"], name="presence_unique_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.story}"
+
+
+# History: what a revision kept, and readable differences between two of them.
+
+# Words, runs of white space and single other characters: a word-level diff that
+# keeps the text's own spacing and line breaks.
+TOKENS = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+
+
+@dataclass
+class Snapshot:
+    """A story as one revision kept it (or as it is now), in comparable form."""
+
+    TEXT_FIELDS = ["title", "headline", "dek", "story_line", "summary", "full_headline", "body"]
+    CITATION_FIELDS = ["position", "title", "url", "publisher_name", "published_on"]
+    MENTION_FIELDS = ["entity_id", "count", "first_position", "in_headline", "salience"]
+
+    story_id: int
+    fields: dict
+    citations: list = field(default_factory=list)
+    mentions: list = field(default_factory=list)
+    tag_ids: list = field(default_factory=list)
+    author_ids: list = field(default_factory=list)
+    version: object = None  # the reversion Version, when taken from one
+
+    @classmethod
+    def of_version(cls, version):
+        story_id = int(version.object_id)
+        fields = version.field_dict
+        snapshot = cls(
+            story_id=story_id,
+            fields=fields,
+            author_ids=sorted(fields.get("authors", [])),
+            version=version,
+        )
+        for other in version.revision.version_set.select_related("content_type"):
+            model = other.content_type.model
+            data = other.field_dict if model in ("citation", "mention", "taggeditem") else {}
+            if model == "citation" and data["story_id"] == story_id:
+                snapshot.citations.append({k: data[k] for k in cls.CITATION_FIELDS})
+            elif model == "mention" and data["story_id"] == story_id:
+                snapshot.mentions.append({k: data[k] for k in cls.MENTION_FIELDS})
+            elif (
+                model == "taggeditem"
+                and int(data["object_id"]) == story_id
+                and data["content_type_id"] == version.content_type_id
+            ):
+                snapshot.tag_ids.append(data["tag_id"])
+        snapshot.citations.sort(key=lambda row: row["position"])
+        snapshot.tag_ids.sort()
+        return snapshot
+
+    @classmethod
+    def of_story(cls, story):
+        return cls(
+            story_id=story.pk,
+            fields={f.attname: getattr(story, f.attname) for f in story._meta.concrete_fields},
+            citations=[
+                {k: getattr(c, k) for k in cls.CITATION_FIELDS}
+                for c in story.citations.order_by("position", "pk")
+            ],
+            mentions=[
+                {k: getattr(m, k) for k in cls.MENTION_FIELDS} for m in story.mentions.all()
+            ],
+            tag_ids=sorted(story.tags.values_list("pk", flat=True)),
+            author_ids=sorted(story.authors.values_list("pk", flat=True)),
+        )
+
+
+def readable_text(html):
+    """Stored rich text as plain text to compare: a paragraph a line, "## " before headings."""
+    lines = []
+    for block in richtext.html_to_blocks(html or ""):
+        lines.append(f"## {block.text}" if block.kind != richtext.PARAGRAPH else block.text)
+    return "\n\n".join(lines)
+
+
+def word_diff(old, new):
+    """(old, new) as escaped HTML, words only in `old` in <del>, only in `new` in <ins>."""
+    a, b = TOKENS.findall(old or ""), TOKENS.findall(new or "")
+    left, right = [], []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal":
+            left.append(conditional_escape(old_part))
+            right.append(conditional_escape(new_part))
+            continue
+        if old_part:
+            left.append(format_html("<del>{}</del>", old_part))
+        if new_part:
+            right.append(format_html("<ins>{}</ins>", new_part))
+    return mark_safe("".join(left)), mark_safe("".join(right))
+
+
+@dataclass
+class FieldDiff:
+    label: str
+    old: str
+    new: str
+
+    @property
+    def changed(self):
+        return self.old != self.new
+
+    def sides(self):
+        return word_diff(self.old, self.new)
+
+
+def compare(old, new):
+    """The differences between two Snapshots, field by field, as FieldDiffs (all fields)."""
+    from taggit.models import Tag
+
+    from stories.models import Entity, Section, Story
+
+    users = get_user_model().objects.in_bulk(set(old.author_ids) | set(new.author_ids))
+    tags = Tag.objects.in_bulk(set(old.tag_ids) | set(new.tag_ids))
+    entity_ids = {m["entity_id"] for m in old.mentions + new.mentions}
+    entities = Entity.objects.in_bulk(entity_ids)
+    section_ids = {old.fields.get("section_id"), new.fields.get("section_id")} - {None}
+    sections = Section.objects.in_bulk(section_ids)
+
+    def name(objects, pk, missing):
+        obj = objects.get(pk)
+        return str(obj) if obj is not None else missing
+
+    def person(pk):
+        user = users.get(pk)
+        return (user.get_full_name() or user.get_username()) if user else f"(deleted user {pk})"
+
+    def people(snapshot):
+        return "\n".join(person(pk) for pk in snapshot.author_ids)
+
+    def sources(snapshot):
+        return "\n".join(
+            f"{row['title']} — {row['url']}"
+            + (f" ({row['publisher_name']})" if row["publisher_name"] else "")
+            for row in snapshot.citations
+        )
+
+    def mentioned(snapshot):
+        return "\n".join(
+            sorted(name(entities, m["entity_id"], "(deleted entity)") for m in snapshot.mentions)
+        )
+
+    def section(snapshot):
+        pk = snapshot.fields.get("section_id")
+        return name(sections, pk, "(deleted section)") if pk else ""
+
+    labels = {f.name: f.verbose_name[:1].upper() + f.verbose_name[1:] for f in Story._meta.fields}
+    diffs = []
+    for name_ in Snapshot.TEXT_FIELDS:
+        old_value, new_value = old.fields.get(name_, ""), new.fields.get(name_, "")
+        if name_ in ("summary", "body"):
+            old_value, new_value = readable_text(old_value), readable_text(new_value)
+        diffs.append(FieldDiff(labels[name_], old_value or "", new_value or ""))
+    diffs += [
+        FieldDiff("Slug", old.fields.get("slug", ""), new.fields.get("slug", "")),
+        FieldDiff("Section", section(old), section(new)),
+        FieldDiff("Authors", people(old), people(new)),
+        FieldDiff(
+            "Tags",
+            ", ".join(sorted(name(tags, pk, "") for pk in old.tag_ids)),
+            ", ".join(sorted(name(tags, pk, "") for pk in new.tag_ids)),
+        ),
+        FieldDiff("Sources cited", sources(old), sources(new)),
+        FieldDiff("Entities mentioned", mentioned(old), mentioned(new)),
+    ]
+    return diffs

@@ -1,0 +1,95 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from stories import richtext
+from stories.models import Section, Story
+
+SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def samples_dir():
+    if not SHARED_SAMPLES.is_dir():
+        pytest.skip(f"the shared samples are not here ({SHARED_SAMPLES})")
+    return SHARED_SAMPLES
+
+
+@pytest.fixture
+def sample_files(samples_dir):
+    return sorted(samples_dir.glob("*.txt"))
+
+
+@pytest.fixture
+def world(db):
+    return Section.objects.create(name="World", slug="world")
+
+
+@pytest.fixture
+def make_story(db, world):
+    """Builds stories with sensible defaults; `published=True` publishes them now."""
+
+    def make(headline="A story", *, published=False, section=None, **fields):
+        fields.setdefault("title", headline)
+        fields.setdefault("dek", f"The dek of {headline}.")
+        fields.setdefault("story_line", headline)
+        fields.setdefault(
+            "summary", richtext.blocks_to_html([richtext.Block("p", f"Summary of {headline}.")])
+        )
+        fields.setdefault("full_headline", headline)
+        fields.setdefault(
+            "body", richtext.blocks_to_html([richtext.Block("p", f"Body of {headline}.")])
+        )
+        story = Story.objects.create(headline=headline, section=section or world, **fields)
+        if published:
+            story.publish(when=fields.get("published_at") or timezone.now())
+        return story
+
+    return make
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; the test skips, saying why, without it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make around it are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshots(request):
+    """A folder named after the test, for the screenshots it takes."""
+    folder = SCREENSHOTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

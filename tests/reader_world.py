@@ -1,0 +1,80 @@
+"""A small but complete reader site for the page-level tests: every page type has content.
+
+Not a test module: the accessibility, validity and look tests import `build_reader_world`.
+"""
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from stories import richtext
+from stories.models import Citation, Entity, Mention, Section, Story
+from stories.views import author_url
+
+# Extra stories so that fronts have section blocks and stories have related stories.
+EXTRA = [
+    ("Tram line to the harbour gets its last rails", "city", ["transport"], "Vienna"),
+    ("Regional trains to run every half hour", "world/europe", ["rail", "transport"], "Vienna"),
+    ("Night buses return to the old town", "city", ["transport"], None),
+    ("Volunteers count frogs along the canal", "science", ["nature"], None),
+    ("Border crossing reopens after storm damage", "world", ["travel"], "Venice"),
+    ("Alpine pass closed for the winter", "world/europe", ["travel"], "Vienna"),
+]
+
+
+def build_reader_world():
+    """The demo newsroom, a few more stories, bylines, and one withdrawn story.
+
+    Returns {page type: URL} for every kind of public page.
+    """
+    call_command("load_demo", stdout=io.StringIO())
+    reporter = get_user_model().objects.create_user(
+        "reporter", first_name="Rita", last_name="Porter"
+    )
+    stringer = get_user_model().objects.create_user("stringer")
+    now = timezone.now()
+    for n, (headline, path, tags, entity) in enumerate(EXTRA):
+        story = Story.objects.create(
+            title=headline,
+            headline=headline,
+            dek=f"What readers need to know: {headline.lower()}.",
+            summary=richtext.blocks_to_html([richtext.Block("p", f"In short: {headline}.")]),
+            body=richtext.blocks_to_html([richtext.Block("p", f"The whole story: {headline}.")]),
+            section=Section.objects.get(path=path),
+        )
+        story.tags.set(tags)
+        if entity:
+            Mention.objects.create(story=story, entity=Entity.objects.get(name=entity))
+        for i in range(n % 3):
+            Citation.objects.create(
+                story=story, position=i, title=f"Report {i}", url=f"https://example.org/{n}/{i}"
+            )
+        story.publish(when=now - timedelta(hours=3 * n + 2))
+    for n, story in enumerate(Story.objects.published()):
+        story.authors.add(reporter, *([stringer] if n % 2 else []))
+    withdrawn = Story.objects.create(
+        title="Withdrawn story",
+        headline="A story that was withdrawn",
+        section=Section.objects.first(),
+    )
+    withdrawn.publish()
+    withdrawn.change_status(Story.Status.WITHDRAWN)
+
+    story = Story.objects.published().get(tags__name="rail", mentions__entity__name="Venice")
+    entity = Entity.objects.get(name="Vienna")
+    subsection = Section.objects.exclude(parent=None).first()
+    return {
+        "home": reverse("stories:home"),
+        "section": subsection.parent.get_absolute_url(),
+        "subsection": subsection.get_absolute_url(),
+        "story": story.get_absolute_url(),
+        "entity": entity.get_absolute_url(),
+        "tag": reverse("stories:tag", kwargs={"slug": "transport"}),
+        "author": author_url(reporter),
+        "404": "/stories/no-such-story/",
+        "410": withdrawn.get_absolute_url(),
+    }
