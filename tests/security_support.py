@@ -90,3 +90,13 @@ def apply_production_settings(settings, **env):
         if name != "DEBUG" and value is not None:
             setattr(settings, name, value)
     return settings
+
+
+def directives(header):
+    """{directive: [sources]} of a Content-Security-Policy header."""
+    parsed = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        assert name not in parsed, f"{name} given twice in {header!r}"
+        parsed[name] = sources
+    return parsed

@@ -16,21 +16,12 @@ from newsroom.security import CrossOriginResourcePolicyMiddleware
 from tests.security_support import (
     HOST,
     apply_production_settings,
+    directives,
     production_settings,
     run_python,
 )
 
 ONE_YEAR = 365 * 24 * 60 * 60
-
-
-def directives(header):
-    """{directive: [sources]} of a Content-Security-Policy header."""
-    parsed = {}
-    for part in header.split(";"):
-        name, *sources = part.split()
-        assert name not in parsed, f"{name} given twice in {header!r}"
-        parsed[name] = sources
-    return parsed
 
 
 def test_check_deploy_reports_nothing_with_production_settings():
