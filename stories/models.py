@@ -2,11 +2,13 @@ from pathlib import PurePosixPath
 
 import reversion
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -43,6 +45,23 @@ def unique_slug(model, text, *, max_length=200, exclude_pk=None):
         suffix = f"-{n}"
         slug = base[: max_length - len(suffix)].rstrip("-") + suffix
     return slug
+
+
+def union_all(querysets):
+    """One subquery of the rows of all `querysets` (each of one column), each LIMITed as given.
+
+    For `pk__in=`: picking the newest few of each of several groups this way reads only
+    the head of an index per group. Each member is wrapped as a derived table, because
+    SQLite refuses ORDER BY and LIMIT on the members of a compound select themselves
+    (and so does the ORM's union() there).
+    """
+    compiled = [qs.query.get_compiler(using=qs.db).as_sql() for qs in querysets]
+    return RawSQL(
+        " UNION ALL ".join(
+            f"SELECT * FROM ({sql}) AS part{i}" for i, (sql, _) in enumerate(compiled)
+        ),
+        [param for _, params in compiled for param in params],
+    )
 
 
 class ReaderVisible(models.Model):
@@ -124,6 +143,10 @@ class Section(ReaderVisible):
             chain.append(node)
             node = node.parent
         return chain[::-1]
+
+    def is_within(self, other):
+        """Whether this section is `other` or one of the sections below it."""
+        return self.path == other.path or self.path.startswith(f"{other.path}/")
 
     def trail(self):
         """This section and its ancestors from the top down, in one query.
@@ -640,6 +663,12 @@ class Image(ReaderVisible):
         }
 
 
+# Listings' order; the index on (status, published_at, created_at, id) reads in it.
+NEWEST_FIRST = ["-published_at", "-created_at", "-pk"]
+# How many of the newest stories of each entity and tag a story's related ones come from.
+RELATED_POOL = 50
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published, with a publication time that has come.
@@ -655,7 +684,10 @@ class StoryQuerySet(models.QuerySet):
 
     def in_section(self, section):
         """The stories filed in `section` or in any section below it."""
-        return self.filter(Q(section=section) | Q(section__path__startswith=f"{section.path}/"))
+        subtree = Section.objects.filter(Q(pk=section.pk) | Q(path__startswith=f"{section.path}/"))
+        # section_id IN (...) rather than a join on the path: the story indexes that lead
+        # with the section then answer counts and pages without reading other sections.
+        return self.filter(section__in=subtree.values("pk"))
 
     def cards(self):
         """These stories newest first, with what a listing shows, in one query for the lot."""
@@ -670,44 +702,39 @@ class StoryQuerySet(models.QuerySet):
         )
         return (
             self.select_related("section", "lead_image")
+            # Cards never show the body, by far the largest column.
+            .defer("body")
             .annotate(source_count=Coalesce(Subquery(sources), 0))
-            .order_by("-published_at", "-created_at", "-pk")
+            .order_by(*NEWEST_FIRST)
         )
 
     def latest_by_section(self, sections, *, per_section):
         """{section: its newest `per_section` of these stories}, subsections included.
 
-        One query however many sections: each story is labelled with the first of
-        `sections` it falls under, then ranked within its label.
+        `sections` are disjoint (no one below another), such as the top-level ones.
+        One query however many sections, which reads the head of the listing index
+        for each section rather than ranking every story.
         """
         sections = list(sections)
         if not sections:
             return {}
-        home = Case(
-            *[
-                When(
-                    Q(section__path=s.path) | Q(section__path__startswith=f"{s.path}/"),
-                    then=Value(s.pk),
-                )
-                for s in sections
-            ],
-            default=None,
-            output_field=models.BigIntegerField(),
+        picked = union_all(
+            self.in_section(section).order_by(*NEWEST_FIRST).values("pk")[:per_section]
+            for section in sections
         )
-        newest_first = [F("published_at").desc(), F("created_at").desc(), F("pk").desc()]
-        ranked = (
-            self.cards()
-            .annotate(home_section=home)
-            .filter(home_section__isnull=False)
-            .annotate(
-                rank=Window(RowNumber(), partition_by=F("home_section"), order_by=newest_first)
-            )
-            .filter(rank__lte=per_section)
+        # The picked rows are fetched by key alone (their filters were applied in the
+        # picking; repeated here, they would lead the planner to read the listing
+        # index from the top), unordered, and put in order here.
+        stories = sorted(
+            self.model.objects.filter(pk__in=picked).cards().order_by(),
+            key=lambda story: (story.published_at, story.created_at, story.pk),
+            reverse=True,
         )
-        by_pk = {s.pk: [] for s in sections}
-        for story in ranked:
-            by_pk[story.home_section].append(story)
-        return {s: by_pk[s.pk] for s in sections}
+        by_pk = {section.pk: [] for section in sections}
+        for story in stories:
+            home = next(s for s in sections if story.section and story.section.is_within(s))
+            by_pk[home.pk].append(story)
+        return {section: by_pk[section.pk] for section in sections}
 
     def draft_from_sources(self, sources, *, author=None):
         """A new draft citing `sources` in the order given, headed by the first's title.
@@ -848,7 +875,17 @@ class Story(StoryWorkflow, ReaderVisible):
         ordering = ["-published_at", "-created_at"]
         get_latest_by = "published_at"
         verbose_name_plural = "stories"
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            # Listings read the published stories in NEWEST_FIRST order off this one...
+            models.Index(
+                fields=["status", "published_at", "created_at", "id"], name="story_listing_idx"
+            ),
+            # ...and a section's, off this one: its front's count and pages.
+            models.Index(
+                fields=["section", "status", "published_at", "created_at", "id"],
+                name="story_section_listing_idx",
+            ),
+        ]
         permissions = [
             ("edit_any_story", "Can edit any story, whoever wrote it and whatever its status"),
             ("approve_story", "Can approve stories in review or send them back"),
@@ -896,6 +933,11 @@ class Story(StoryWorkflow, ReaderVisible):
     def related_stories(self, *, limit=4):
         """Published stories sharing entities or tags with this one, most shared first.
 
+        The candidates are the RELATED_POOL newest stories linked to each of this
+        story's entities and tags: recent coverage of the same subjects, found by reading
+        the head of an index per subject, where scoring every story that ever shared a
+        broad tag would read thousands. Ties go to the newest.
+
         Reads this story's mentions and tags through whatever was prefetched, so a page
         that has them already pays one query for the lot.
         """
@@ -903,15 +945,56 @@ class Story(StoryWorkflow, ReaderVisible):
         tag_ids = [tag.pk for tag in self.tags.all()]
         if not entity_ids and not tag_ids:
             return []
-        shared = Count("mentions", filter=Q(mentions__entity__in=entity_ids), distinct=True)
-        shared += Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
-        return list(
+        mentions = Mention.objects.filter(entity__in=entity_ids)
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Story), tag__in=tag_ids
+        )
+        pool = union_all(
+            [
+                *(
+                    mentions.filter(entity=pk).order_by("-story").values("story")[:RELATED_POOL]
+                    for pk in entity_ids
+                ),
+                *(
+                    tagged.filter(tag=pk).order_by("-object_id").values("object_id")[:RELATED_POOL]
+                    for pk in tag_ids
+                ),
+            ]
+        )
+        shared = Coalesce(
+            Subquery(
+                mentions.filter(story=OuterRef("pk"))
+                .order_by()
+                .values("story")
+                .annotate(n=Count("*"))
+                .values("n")
+            ),
+            0,
+        ) + Coalesce(
+            Subquery(
+                tagged.filter(object_id=OuterRef("pk"))
+                .order_by()
+                .values("object_id")
+                .annotate(n=Count("*"))
+                .values("n")
+            ),
+            0,
+        )
+        best = (
             Story.objects.published()
-            .filter(Q(mentions__entity__in=entity_ids) | Q(tags__in=tag_ids))
+            .filter(pk__in=pool)
             .exclude(pk=self.pk)
+            .annotate(shared=shared)
+            .order_by("-shared", *NEWEST_FIRST)
+            .values("pk")[:limit]
+        )
+        # Scored again for the few chosen, to order them: cheaper than carrying every
+        # candidate's card through the ranking.
+        return list(
+            Story.objects.filter(pk__in=best)
             .cards()
             .annotate(shared=shared)
-            .order_by("-shared", "-published_at", "-pk")[:limit]
+            .order_by("-shared", *NEWEST_FIRST)
         )
 
     def publication_problems(self):
@@ -1143,6 +1226,8 @@ class Mention(ReaderVisible):
         constraints = [
             models.UniqueConstraint(fields=["story", "entity"], name="mention_unique_entity")
         ]
+        # An entity's stories, newest (highest id) first: its page and related stories.
+        indexes = [models.Index(fields=["entity", "story"], name="mention_entity_story_idx")]
 
     def __str__(self):
         return f"{self.entity} in {self.story}"

@@ -69,6 +69,25 @@ def test_related_stories_are_few_and_never_the_story_itself(client, make_story, 
     assert story.headline not in related
 
 
+def test_related_stories_are_the_recent_coverage_of_each_subject(
+    client, make_story, qatar, monkeypatch
+):
+    # Each subject offers its newest few stories, so that a broad tag with thousands of
+    # stories costs no more than a rare one: an old story is not scored at all.
+    monkeypatch.setattr("stories.models.RELATED_POOL", 2)
+    story = name(make_story("Talks stall", published=True), qatar)
+    story.tags.add("diplomacy")
+    old = name(make_story("Qatar talks, a year ago", published=True), qatar)
+    old.tags.add("diplomacy")
+    newer = [name(make_story(f"Qatar talks today {n}", published=True), qatar) for n in range(2)]
+    for recent in newer:
+        recent.tags.add("diplomacy")
+
+    related = related_headlines(get_page(client, story))
+
+    assert sorted(related) == sorted(recent.headline for recent in newer)
+
+
 def test_a_story_sharing_nothing_has_no_related_list(client, make_story):
     story = make_story("Alone", published=True)
     make_story("Also alone", published=True)
