@@ -718,8 +718,13 @@ class StoryQuerySet(models.QuerySet):
         sections = list(sections)
         if not sections:
             return {}
+        # The sections below each, from one small query: a plain list of ids in each
+        # select costs a fraction of in_section()'s subquery to build, seven times over.
+        everything = list(Section.objects.only("path"))
         picked = union_all(
-            self.in_section(section).order_by(*NEWEST_FIRST).values("pk")[:per_section]
+            self.filter(section__in=[s.pk for s in everything if s.is_within(section)])
+            .order_by(*NEWEST_FIRST)
+            .values("pk")[:per_section]
             for section in sections
         )
         # The picked rows are fetched by key alone (their filters were applied in the
