@@ -890,6 +890,10 @@ class Story(StoryWorkflow, ReaderVisible):
                 fields=["section", "status", "published_at", "created_at", "id"],
                 name="story_section_listing_idx",
             ),
+            # The sitemap index's last modification: the newest update of a published story.
+            models.Index(
+                fields=["status", "updated_at", "published_at"], name="story_updated_idx"
+            ),
         ]
         permissions = [
             ("edit_any_story", "Can edit any story, whoever wrote it and whatever its status"),

@@ -10,12 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from stories.models import Entity, Mention, Section, Story
+from stories.models import Entity, Section, Story
 from stories.views import author_url
 
 NEWS_WINDOW = timedelta(days=2)
@@ -46,6 +46,9 @@ class SectionSitemap(Sitemap):
 
 class StorySitemap(Sitemap):
     priority = 0.6
+    # Pages of 5,000 rather than the protocol's 50,000: one takes a third of a second to
+    # make, and the index lists them all.
+    limit = 5000
 
     def items(self):
         return (
@@ -57,20 +60,38 @@ class StorySitemap(Sitemap):
     def lastmod(self, story):
         return max(story.updated_at, story.published_at)
 
+    def get_latest_lastmod(self):
+        # For the index. Django's default calls lastmod() on every story there is; the
+        # newest of each time is the head of an index instead.
+        published = Story.objects.published()
+        latest = [
+            published.order_by(f"-{field}").values_list(field, flat=True).first()
+            for field in ("updated_at", "published_at")
+        ]
+        return max(filter(None, latest), default=None)
+
 
 class EntitySitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        named = Mention.objects.filter(story__in=Story.objects.published()).values("entity")
-        return Entity.objects.filter(pk__in=named).order_by("slug")
+        # Each entity's first published story, looked up one index probe per entity:
+        # both an IN over every published story's mentions and EXISTS (which
+        # PostgreSQL plans as a join of all of them) read 450,000 mentions at scale.
+        named = Story.objects.published().filter(mentions__entity=OuterRef("pk")).order_by()
+        return (
+            Entity.objects.alias(first_story=Subquery(named.values("pk")[:1]))
+            .filter(first_story__isnull=False)
+            .order_by("slug")
+        )
 
 
 class TagSitemap(Sitemap):
     priority = 0.3
 
     def items(self):
-        return Tag.objects.filter(pk__in=Story.objects.published().values("tags")).order_by("slug")
+        tagged = Story.objects.published().filter(tags=OuterRef("pk"))
+        return Tag.objects.filter(Exists(tagged)).order_by("slug")
 
     def location(self, tag):
         return reverse("stories:tag", kwargs={"slug": tag.slug})
@@ -82,7 +103,9 @@ class AuthorSitemap(Sitemap):
     def items(self):
         return (
             get_user_model()
-            .objects.filter(is_active=True, pk__in=Story.objects.published().values("authors"))
+            .objects.filter(
+                Exists(Story.objects.published().filter(authors=OuterRef("pk"))), is_active=True
+            )
             .order_by("pk")
         )
 

@@ -1,6 +1,6 @@
 """robots.txt, the sitemap index and its sitemaps, and the Google News sitemap."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib import admin
@@ -11,7 +11,7 @@ from django.utils import timezone
 from lxml import etree
 
 from stories.models import Entity, Mention, Section, Story
-from stories.sitemaps import SITEMAPS
+from stories.sitemaps import SITEMAPS, StorySitemap
 from stories.views import author_url, robots_txt
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,7 @@ def newsroom(make_story, world):
     return {
         "published": [fresh, older],
         "fresh": fresh,
+        "older": older,
         "unseen": [draft, scheduled, withdrawn],
         "sections": [world, europe],
         "entity": qatar,
@@ -216,6 +217,36 @@ def test_the_page_sitemaps_list_only_what_readers_can_see(client, newsroom, sche
     assert listed("tags") == {absolute(reverse("stories:tag", kwargs={"slug": "diplomacy"}))}
     assert listed("authors") == {absolute(author_url(newsroom["author"]))}
     assert listed("home") == {absolute("/")}
+
+
+def test_the_stories_come_in_pages_each_listed_in_the_index_with_the_last_change(
+    client, newsroom, schema, monkeypatch
+):
+    monkeypatch.setattr(StorySitemap, "limit", 1)
+    fresh, older = newsroom["fresh"], newsroom["older"]
+    Story.objects.filter(pk=older.pk).update(updated_at=timezone.now())
+    older.refresh_from_db()
+    newsroom["unseen"][0].save()  # a draft saved later still changes nothing readers see
+
+    index = fetch_xml(client, "/sitemap.xml", schema)
+    pages = [
+        entry
+        for entry in index.iterfind("s:sitemap", NS)
+        if entry.findtext("s:loc", namespaces=NS).startswith(absolute("/sitemap-stories.xml"))
+    ]
+
+    assert [page.findtext("s:loc", namespaces=NS) for page in pages] == [
+        absolute("/sitemap-stories.xml"),
+        absolute("/sitemap-stories.xml?p=2"),
+    ]
+    # The newest change of any published story: here an edit to the older one, not
+    # the unpublished stories' later saves.
+    lastmods = {
+        datetime.fromisoformat(page.findtext("s:lastmod", namespaces=NS)) for page in pages
+    }
+    assert lastmods == {older.updated_at}
+    listed = [locations(fetch_xml(client, f"/sitemap-stories.xml?p={n}", schema)) for n in (1, 2)]
+    assert listed == [[absolute(fresh.get_absolute_url())], [absolute(older.get_absolute_url())]]
 
 
 def test_the_news_sitemap_lists_the_last_two_days_with_googles_required_elements(
