@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,11 @@ class ReaderPageCacheMiddleware:
             if timeout > 0:
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()
+                # Stored as one piece with its ETag: a feed is written in a thousand
+                # small chunks, each of which would otherwise be a write to the socket
+                # on every hit, and the ETag would be hashed again on every hit.
+                response.content = response.content
+                set_response_etag(response)
                 cache.set(key, response, timeout)
             response["X-Cache"] = "miss"
         return response

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from stories import cache as page_cache
@@ -52,6 +53,18 @@ def test_a_second_visit_is_served_from_the_cache_without_queries(
         second = client.get("/")
     assert second["X-Cache"] == "hit"
     assert second.content == first.content
+
+
+def test_a_cached_feed_is_sent_in_one_piece_with_its_etag(client, make_story):
+    for n in range(3):
+        make_story(f"Story {n}", published=True)
+    # The feed generator writes a feed in many small pieces, each a write to the socket.
+    first = client.get(reverse("stories:feed-rss"))
+    second = client.get(reverse("stories:feed-rss"))
+
+    assert second["X-Cache"] == "hit"
+    assert list(first) == list(second) == [first.content]
+    assert second["ETag"] == first["ETag"]
 
 
 def test_publishing_shows_at_once_on_cached_pages(client, make_story, committed):
