@@ -64,6 +64,30 @@ def union_all(querysets):
     )
 
 
+def related_pool(entity_ids, tag_ids, *, story_type):
+    """The ids of the RELATED_POOL newest stories linked to each entity and each tag.
+
+    As SQL for `pk__in=`, written out rather than built with the ORM: a story names a
+    dozen subjects, and building a dozen LIMITed querysets cost twice as long as the
+    database took to run them. Each member reads the head of an index (mentions by
+    entity and story; taggit's items by tag and object, see migration 0007).
+    """
+    mention = Mention._meta.db_table
+    item = TaggedItem._meta.db_table
+    members = [
+        f"SELECT * FROM (SELECT story_id FROM {mention} WHERE entity_id = %s "
+        f"ORDER BY story_id DESC LIMIT %s) AS entity{n}"
+        for n in range(len(entity_ids))
+    ] + [
+        f"SELECT * FROM (SELECT object_id FROM {item} WHERE content_type_id = %s "
+        f"AND tag_id = %s ORDER BY object_id DESC LIMIT %s) AS tag{n}"
+        for n in range(len(tag_ids))
+    ]
+    params = [value for pk in entity_ids for value in (pk, RELATED_POOL)]
+    params += [value for pk in tag_ids for value in (story_type.pk, pk, RELATED_POOL)]
+    return RawSQL(" UNION ALL ".join(members), params)
+
+
 class ReaderVisible(models.Model):
     """A model whose rows readers see: saving or deleting one drops cached pages."""
 
@@ -948,28 +972,15 @@ class Story(StoryWorkflow, ReaderVisible):
         broad tag would read thousands. Ties go to the newest.
 
         Reads this story's mentions and tags through whatever was prefetched, so a page
-        that has them already pays one query for the lot.
+        that has them already pays two queries: the ranking, then the chosen cards.
         """
         entity_ids = [mention.entity_id for mention in self.mentions.all()]
         tag_ids = [tag.pk for tag in self.tags.all()]
         if not entity_ids and not tag_ids:
             return []
+        story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
-        tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Story), tag__in=tag_ids
-        )
-        pool = union_all(
-            [
-                *(
-                    mentions.filter(entity=pk).order_by("-story").values("story")[:RELATED_POOL]
-                    for pk in entity_ids
-                ),
-                *(
-                    tagged.filter(tag=pk).order_by("-object_id").values("object_id")[:RELATED_POOL]
-                    for pk in tag_ids
-                ),
-            ]
-        )
+        tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
         shared = Coalesce(
             Subquery(
                 mentions.filter(story=OuterRef("pk"))
@@ -989,22 +1000,16 @@ class Story(StoryWorkflow, ReaderVisible):
             ),
             0,
         )
-        best = (
+        best = list(
             Story.objects.published()
-            .filter(pk__in=pool)
+            .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))
             .exclude(pk=self.pk)
             .annotate(shared=shared)
             .order_by("-shared", *NEWEST_FIRST)
-            .values("pk")[:limit]
+            .values_list("pk", flat=True)[:limit]
         )
-        # Scored again for the few chosen, to order them: cheaper than carrying every
-        # candidate's card through the ranking.
-        return list(
-            Story.objects.filter(pk__in=best)
-            .cards()
-            .annotate(shared=shared)
-            .order_by("-shared", *NEWEST_FIRST)
-        )
+        chosen = {story.pk: story for story in Story.objects.filter(pk__in=best).cards()}
+        return [chosen[pk] for pk in best if pk in chosen]
 
     def publication_problems(self):
         """What must be fixed before this story can be published, in words for the editor."""
