@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -41,6 +42,18 @@ def machine_time(value):
     if not value:
         return ""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.simple_tag
+def published_time(when, *, short=False):
+    """A publication time in the site's time zone, as a <time>; `short` for listings.
+
+    A tag rather than an included template: listings print dozens of them.
+    """
+    if not when:
+        return ""  # a draft's preview: not published yet
+    shown = date_format(timezone.localtime(when), "j M Y, H:i" if short else "j F Y, H:i T")
+    return format_html('<time datetime="{}">{}</time>', machine_time(when), shown)
 
 
 @register.filter

@@ -234,7 +234,7 @@ class Harness:
             "connections": self.connections,
             "settings": {
                 "cache": "Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "local memory",
-                "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE") or "0",
+                "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE") or "60",
                 "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY")
                 or f"{(os.cpu_count() or 1) * 2 + 1} (2 × CPUs + 1)",
                 "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS") or "4",
