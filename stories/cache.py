@@ -14,10 +14,13 @@ cookie belongs to someone logged in and is never cached, in either direction.
 """
 
 import logging
+import os
+import threading
 import time
 import urllib.request
 import uuid
 from hashlib import sha256
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +44,7 @@ def content_changed(*, keys=()):
 
     def drop():
         cache.delete(STATE_KEY)
+        replace_stamp()
         purger().purge(sorted(set(keys)))
 
     transaction.on_commit(drop)
@@ -49,7 +53,12 @@ def content_changed(*, keys=()):
 def current_state():
     """The content generation and when it ends (the next scheduled publication)."""
     state = cache.get(STATE_KEY)
-    if state is None or (state["ends"] is not None and time.time() >= state["ends"]):
+    stamp = read_stamp()
+    if (
+        state is None
+        or state.get("stamp") != stamp
+        or (state["ends"] is not None and time.time() >= state["ends"])
+    ):
         from stories.models import Story
 
         next_due = Story.objects.filter(
@@ -58,9 +67,42 @@ def current_state():
         state = {
             "generation": uuid.uuid4().hex,
             "ends": next_due.timestamp() if next_due else None,
+            "stamp": stamp,
         }
         cache.set(STATE_KEY, state, timeout=None)
     return state
+
+
+# ---- Telling the other processes ------------------------------------------------
+# With the local-memory cache (no REDIS_URL), each gunicorn worker keeps its own pages
+# and its own generation: deleting STATE_KEY drops only the saving process's. So a
+# change also replaces the stamp file (NEWSROOM_PAGE_CACHE_STAMP), and a process
+# whose generation was made under another stamp starts a new one. One stat() a
+# request; with Redis, shared by every process, there is no stamp.
+
+
+def read_stamp():
+    path = settings.NEWSROOM_PAGE_CACHE_STAMP
+    if not path:
+        return None
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    # A replaced file is a new inode, so even two changes within the clock's
+    # resolution differ.
+    return (found.st_ino, found.st_mtime_ns)
+
+
+def replace_stamp():
+    path = settings.NEWSROOM_PAGE_CACHE_STAMP
+    if not path:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fresh.write_text(uuid.uuid4().hex)
+    fresh.replace(path)
 
 
 def surrogate_keys(*objects):

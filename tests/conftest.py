@@ -19,6 +19,18 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def _stamp_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("page-cache")
+
+
+@pytest.fixture(autouse=True)
+def _own_page_cache_stamp(settings, _stamp_folder):
+    # The stamp file that tells other processes of a change (stories/cache.py): the
+    # suite's own, so that another process on the machine cannot drop its pages.
+    settings.NEWSROOM_PAGE_CACHE_STAMP = _stamp_folder / "page-cache.stamp"
+
+
 @pytest.fixture
 def samples_dir():
     if not SHARED_SAMPLES.is_dir():
