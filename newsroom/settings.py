@@ -48,12 +48,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Above the policy headers' middleware: a cached page is stored with its headers,
+    # so a cache hit is answered without building them again.
+    "stories.cache.ReaderPageCacheMiddleware",
     "newsroom.security.ContentSecurityPolicyMiddleware",
     "newsroom.security.CrossOriginResourcePolicyMiddleware",
     "newsroom.replica.ReaderReplicaMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
-    "stories.cache.ReaderPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
