@@ -268,12 +268,15 @@ def test_queries_do_not_grow_with_the_number_of_citations(tmp_path, django_asser
     # Spelt otherwise than the stored canonical URLs, to need resolving.
     spellings = [url.replace("example.com", "EXAMPLE.com") + "?utm_source=feed" for url in known]
     many.write_text(with_sources(*(f"- [Known]({url})" for url in spellings)), encoding="utf-8")
+    # Both measured imports then find their headline's slug taken, as each other's would be.
+    (tmp_path / "first.txt").write_text(with_sources(f"- [Known]({known[1]})"), encoding="utf-8")
+    import_stories(tmp_path / "first.txt")
 
     with CaptureQueriesContext(connection) as for_one:
         import_stories(one)
     with django_assert_num_queries(len(for_one.captured_queries)):
         import_stories(many)
-    assert Citation.objects.count() == 1 + len(known)
+    assert Citation.objects.count() == 2 + len(known)
 
 
 # --- Publishing and sections -----------------------------------------------------------
