@@ -34,6 +34,10 @@ validate_wikidata_id = RegexValidator(
 def unique_slug(model, text, *, max_length=200, exclude_pk=None):
     """A slug for `text` that no other row of `model` has, suffixed -2, -3... if needed."""
     base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    # Most often the plain slug is free: one lookup in the unique index says so, where
+    # the prefix search below may read every slug (SQLite's LIKE cannot use the index).
+    if not model.objects.filter(slug=base).exclude(pk=exclude_pk).exists():
+        return base
     taken = set(
         model.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
@@ -208,6 +212,26 @@ class PublisherQuerySet(models.QuerySet):
         publisher = self.filter(name__iexact=name).first()
         return publisher or self.create(name=name)
 
+    def for_names(self, names):
+        """{name: publisher} for each of `names` as for_name() finds it, in one query.
+
+        Only a name not known yet costs a query more, to create its publisher.
+        """
+        wanted = {name: name.strip() for name in names if name.strip()}
+        if not wanted:
+            return {}
+        alike = Q.create([("name__iexact", name) for name in set(wanted.values())], Q.OR)
+        # Ordered as for_name()'s first() takes them, so that the same one is found.
+        known = list(self.filter(alike).order_by(*self.model._meta.ordering, "pk"))
+        found = {}
+        for stripped in wanted.values():
+            if stripped not in found:
+                key = stripped.upper()  # as iexact compares
+                publisher = next((p for p in known if p.name.upper() == key), None)
+                found[stripped] = publisher or self.create(name=stripped)
+                known.append(found[stripped])
+        return {name: found[stripped] for name, stripped in wanted.items()}
+
     def for_url(self, url):
         """The publisher of the site `url` is on, known by its domain; None if unknown."""
         return self.for_urls([url]).get(url)
@@ -317,36 +341,37 @@ class SourceQuerySet(models.QuerySet):
         citations can be bulk-created): the first citation of an article gives a new
         Source its title, publisher and date.
         """
+        urls = [canonical_url(citation.url) for citation in citations]
         first_citing = {}
-        for citation in citations:
-            first_citing.setdefault(canonical_url(citation.url), citation)
+        for url, citation in zip(urls, citations, strict=True):
+            first_citing.setdefault(url, citation)
         found = {source.url: source for source in self.filter(url__in=list(first_citing))}
-        publishers = {}
-        missing = []
-        for url, citation in first_citing.items():
-            if url not in found:
-                name = citation.publisher_name
-                if name not in publishers:
-                    publishers[name] = Publisher.objects.for_name(name)
-                missing.append(
-                    Source(
-                        url=url,
-                        title=citation.title,
-                        publisher=publishers[name],
-                        published_on=citation.published_on,
-                    )
-                )
+        missing = {url: citation for url, citation in first_citing.items() if url not in found}
         if missing:
+            by_name = Publisher.objects.for_names(c.publisher_name for c in missing.values())
+            new = [
+                Source(
+                    url=url,
+                    title=citation.title,
+                    publisher=by_name.get(citation.publisher_name),
+                    published_on=citation.published_on,
+                )
+                for url, citation in missing.items()
+            ]
             by_domain = Publisher.objects.for_urls(
-                [source.url for source in missing if source.publisher is None]
+                [source.url for source in new if source.publisher is None]
             )
-            for source in missing:
+            for source in new:
                 source.publisher = source.publisher or by_domain.get(source.url)
-            # Another import may add the same article meanwhile; its row is the one.
-            self.bulk_create(missing, ignore_conflicts=True)
-            found.update((s.url, s) for s in self.filter(url__in=[s.url for s in missing]))
-        for citation in citations:
-            citation.source = found[canonical_url(citation.url)]
+            # Another import may add the same article meanwhile: its row is the one, left
+            # as it was. "Updating" its URL to itself is what makes the insert return the
+            # id of either row, saving a query to read the ids back.
+            self.bulk_create(
+                new, update_conflicts=True, unique_fields=["url"], update_fields=["url"]
+            )
+            found.update((source.url, source) for source in new)
+        for url, citation in zip(urls, citations, strict=True):
+            citation.source = found[url]
         return citations
 
 
@@ -818,7 +843,8 @@ class StoryQuerySet(models.QuerySet):
             story.body = richtext.blocks_to_html(document.body)
             if section is not None:
                 story.section = section
-            story.save()
+            # Indexed once below, with its entities, rather than at each step.
+            story.save(index=False)
             if not created:
                 story.citations.all().delete()
             citations = [
@@ -833,9 +859,11 @@ class StoryQuerySet(models.QuerySet):
                 for position, source in enumerate(document.sources)
             ]
             Citation.objects.bulk_create(Source.objects.resolve(citations))
-            story.link_entities(gazetteer)
+            story.link_entities(gazetteer, index=False)
             if publish and story.status != Story.Status.PUBLISHED:
-                story.publish()
+                story.publish()  # which saves the story, and so indexes it
+            else:
+                search.index_story(story)
         return story
 
 
@@ -918,6 +946,13 @@ class Story(StoryWorkflow, ReaderVisible):
             models.Index(
                 fields=["status", "updated_at", "published_at"], name="story_updated_idx"
             ),
+            # Every story newest first, as the admin lists them (drafts, with no time,
+            # first: NULLS FIRST is PostgreSQL's default for DESC, and SQLite reads
+            # the NULL end of the index first). Also makes the admin's date hierarchy
+            # and its first and last dates index lookups.
+            models.Index(
+                fields=["-published_at", "-created_at", "-id"], name="story_newest_first"
+            ),
         ]
         permissions = [
             ("edit_any_story", "Can edit any story, whoever wrote it and whatever its status"),
@@ -929,7 +964,12 @@ class Story(StoryWorkflow, ReaderVisible):
     def __str__(self):
         return self.headline
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, index=True, **kwargs):
+        """Saves the story and indexes it for search; index=False leaves that to the caller.
+
+        Only a caller that writes more of the story straight after (its citations and
+        mentions, as import_document() does) and then indexes it once passes False.
+        """
         self.summary = richtext.sanitise(self.summary)
         self.body = richtext.sanitise(self.body)
         if not self.slug:
@@ -941,7 +981,8 @@ class Story(StoryWorkflow, ReaderVisible):
             super().save(*args, **kwargs)
             # Every save, status changes included: the index reads the story back, so
             # it never takes text this instance may have out of date.
-            search.index_story(self)
+            if index:
+                search.index_story(self)
 
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
@@ -1058,17 +1099,15 @@ class Story(StoryWorkflow, ReaderVisible):
         ]
         return detection.detect(gazetteer, headline=self.headline, texts=texts)
 
-    def link_entities(self, gazetteer=None):
+    def link_entities(self, gazetteer=None, *, index=True):
         """Links the known entities the text names and measures every linked one again.
 
         Entities an editor dismissed for this story stay unlinked. A linked entity the
         text no longer names (or never did: an editor may link one by hand) keeps its
-        mention, counted 0.
+        mention, counted 0. index=False leaves indexing the new entities' names to the
+        caller.
         """
         found = {d.key: d for d in self.detect_entities(gazetteer)}
-        dismissed = set(
-            self.dismissals.filter(entity__isnull=False).values_list("entity_id", flat=True)
-        )
         with transaction.atomic():
             linked = {m.entity_id: m for m in self.mentions.select_for_update()}
             for entity_id, mention in linked.items():
@@ -1076,13 +1115,19 @@ class Story(StoryWorkflow, ReaderVisible):
             Mention.objects.bulk_update(
                 linked.values(), ["count", "first_position", "in_headline", "salience"]
             )
-            # Only entities that still exist: the gazetteer may be older than a merge.
-            new = set(found) - set(linked) - dismissed
-            new &= set(Entity.objects.filter(pk__in=new).values_list("pk", flat=True))
+            new = set(found) - set(linked)
+            if new:
+                # Only entities that still exist (the gazetteer may be older than a
+                # merge) and that no editor dismissed for this story.
+                new = set(
+                    Entity.objects.filter(pk__in=new)
+                    .exclude(dismissals__story=self)
+                    .values_list("pk", flat=True)
+                )
             Mention.objects.bulk_create(
                 Mention(story=self, entity_id=key).measure(found[key]) for key in new
             )
-            if new:
+            if new and index:
                 search.index_story(self)  # the entities' names are searched too
 
     def refresh_mentions(self):

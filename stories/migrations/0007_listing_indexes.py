@@ -34,6 +34,10 @@ class Migration(migrations.Migration):
             model_name='story',
             index=models.Index(fields=['status', 'updated_at', 'published_at'], name='story_updated_idx'),
         ),
+        migrations.AddIndex(
+            model_name='story',
+            index=models.Index(fields=['-published_at', '-created_at', '-id'], name='story_newest_first'),
+        ),
         # A tag's stories, newest first, for related stories. taggit's own table has
         # no index leading with the tag that also holds the story, so it is added here.
         migrations.RunSQL(
