@@ -44,7 +44,7 @@ def content_changed(*, keys=()):
 
     def drop():
         cache.delete(STATE_KEY)
-        replace_stamp()
+        mark_stamp()
         purger().purge(sorted(set(keys)))
 
     transaction.on_commit(drop)
@@ -76,9 +76,12 @@ def current_state():
 # ---- Telling the other processes ------------------------------------------------
 # With the local-memory cache (no REDIS_URL), each gunicorn worker keeps its own pages
 # and its own generation: deleting STATE_KEY drops only the saving process's. So a
-# change also replaces the stamp file (NEWSROOM_PAGE_CACHE_STAMP), and a process
-# whose generation was made under another stamp starts a new one. One stat() a
-# request; with Redis, shared by every process, there is no stamp.
+# change also grows the stamp file (NEWSROOM_PAGE_CACHE_STAMP) by a byte, and a
+# process whose generation was made under another stamp starts a new one. One stat()
+# a request; with Redis, shared by every process, there is no stamp.
+
+
+STAMP_LIMIT = 1 << 20  # bytes; then the file starts again
 
 
 def read_stamp():
@@ -89,20 +92,25 @@ def read_stamp():
         found = os.stat(path)
     except FileNotFoundError:
         return None
-    # A replaced file is a new inode, so even two changes within the clock's
-    # resolution differ.
-    return (found.st_ino, found.st_mtime_ns)
+    # Size and time tell changes apart; a new file may reuse an old one's inode, but
+    # never at the same size and time: starting again takes a million changes.
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
 
 
-def replace_stamp():
+def mark_stamp():
+    """Marks a change: one byte appended (atomic, and cheaper than a new file)."""
     path = settings.NEWSROOM_PAGE_CACHE_STAMP
     if not path:
         return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fresh = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
-    fresh.write_text(uuid.uuid4().hex)
-    fresh.replace(path)
+    with path.open("ab") as stamp:
+        stamp.write(b".")
+        full = stamp.tell() >= STAMP_LIMIT
+    if full:
+        fresh = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+        fresh.write_bytes(b"")
+        fresh.replace(path)
 
 
 def surrogate_keys(*objects):

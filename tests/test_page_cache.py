@@ -190,3 +190,17 @@ def test_every_change_calls_the_cdn_purge_hook_with_surrogate_keys(
         server.shutdown()
     assert any(f"story-{story.pk}" in keys.split() for keys in PurgeRecorder.received)
     assert all("listings" in keys.split() for keys in PurgeRecorder.received)
+
+
+def test_every_change_leaves_a_stamp_never_seen_before(monkeypatch):
+    # Other processes compare the stamp file's identity with the one their pages were
+    # cached under: each change must give one they have not seen, the file starting
+    # again when it is full included.
+    monkeypatch.setattr(page_cache, "STAMP_LIMIT", 3)
+    stamps = [page_cache.read_stamp()]
+    for _ in range(10):
+        time.sleep(0.01)  # more than a tick of the file system's clock
+        page_cache.mark_stamp()
+        stamps.append(page_cache.read_stamp())
+
+    assert len(set(stamps)) == len(stamps)
