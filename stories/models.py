@@ -757,19 +757,21 @@ class StoryQuerySet(models.QuerySet):
             .order_by(*NEWEST_FIRST)
         )
 
-    def latest_by_section(self, sections, *, per_section):
+    def latest_by_section(self, sections, *, per_section, tree=None):
         """{section: its newest `per_section` of these stories}, subsections included.
 
-        `sections` are disjoint (no one below another), such as the top-level ones.
-        One query however many sections, which reads the head of the listing index
-        for each section rather than ranking every story.
+        `sections` are disjoint (no one below another), such as the top-level ones;
+        `tree`, when the caller has it, is every section. One query however many
+        sections, which reads the head of the listing index for each section rather
+        than ranking every story.
         """
         sections = list(sections)
         if not sections:
             return {}
-        # The sections below each, from one small query: a plain list of ids in each
-        # select costs a fraction of in_section()'s subquery to build, seven times over.
-        everything = list(Section.objects.only("path"))
+        # The sections below each, from `tree` (every section) or one small query: a
+        # plain list of ids in each select costs a fraction of in_section()'s subquery
+        # to build, seven times over.
+        everything = list(Section.objects.only("path")) if tree is None else tree
         picked = union_all(
             self.filter(section__in=[s.pk for s in everything if s.is_within(section)])
             .order_by(*NEWEST_FIRST)

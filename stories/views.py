@@ -83,8 +83,11 @@ def home(request):
     lead, latest = (latest[0], latest[1:]) if latest else (None, [])
     # The section blocks go on from what the top of the page shows, rather than repeat it.
     stories = stories.exclude(pk__in=[story.pk for story in [lead, *latest] if story])
+    tree = list(Section.objects.all())
     by_section = stories.latest_by_section(
-        Section.objects.filter(parent=None), per_section=PER_SECTION
+        [section for section in tree if section.parent_id is None],
+        per_section=PER_SECTION,
+        tree=tree,
     )
     return render(
         request,
