@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -716,6 +716,8 @@ class Image(ReaderVisible):
 NEWEST_FIRST = ["-published_at", "-created_at", "-pk"]
 # How many of the newest stories of each entity and tag a story's related ones come from.
 RELATED_POOL = 50
+# Tries at saving a new story under a slug made for it, when others take them meanwhile.
+SLUG_ATTEMPTS = 3
 
 
 class StoryQuerySet(models.QuerySet):
@@ -974,17 +976,28 @@ class Story(StoryWorkflow, ReaderVisible):
         """
         self.summary = richtext.sanitise(self.summary)
         self.body = richtext.sanitise(self.body)
-        if not self.slug:
+        made_slug = not self.slug
+        if made_slug:
             self.slug = unique_slug(Story, self.headline or self.title, exclude_pk=self.pk)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "version" in update_fields:
             self.version += 1
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            # Every save, status changes included: the index reads the story back, so
-            # it never takes text this instance may have out of date.
-            if index:
-                search.index_story(self)
+        for attempt in range(SLUG_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                    # Every save, status changes included: the index reads the story
+                    # back, so it never takes text this instance may have out of date.
+                    if index:
+                        search.index_story(self)
+                return
+            except IntegrityError:
+                # Another process (an editor, a parallel import) took the slug made for
+                # this story between looking and saving: make another.
+                taken = Story.objects.filter(slug=self.slug).exclude(pk=self.pk).exists()
+                if not (made_slug and taken) or attempt == SLUG_ATTEMPTS - 1:
+                    raise
+                self.slug = unique_slug(Story, self.headline or self.title, exclude_pk=self.pk)
 
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 
-from stories import richtext
+from stories import models, richtext
 from stories.models import Citation, Entity, Publisher, Section, Source, StatusChange, Story
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,26 @@ def test_rich_text_is_sanitised_on_save(make_story):
 def test_headline_slugs_are_unique(make_story):
     first, second = make_story("Same words"), make_story("Same words")
     assert (first.slug, second.slug) == ("same-words", "same-words-2")
+
+
+def test_a_slug_taken_between_making_it_and_saving_is_made_again(make_story, monkeypatch):
+    # As when another process saves a story of the same headline at the same moment:
+    # the slug was free when looked up, and is taken by the time of the insert.
+    first = make_story("Same words")
+    made = iter(["same-words"])
+    real = models.unique_slug
+    monkeypatch.setattr(models, "unique_slug", lambda *a, **k: next(made, None) or real(*a, **k))
+
+    second = Story.objects.create(title="Same words", headline="Same words")
+
+    second.refresh_from_db()
+    assert (first.slug, second.slug) == ("same-words", "same-words-2")
+
+
+def test_a_slug_given_by_the_editor_is_never_changed_to_another(make_story):
+    make_story("Same words")
+    with pytest.raises(IntegrityError):
+        Story.objects.create(title="Other", headline="Other", slug="same-words")
 
 
 def test_citations_share_one_source_per_canonical_url(make_story):
