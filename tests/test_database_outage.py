@@ -8,16 +8,14 @@ itself on a free port, never the machine's shared one.
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.serving import fetch, free_port, gunicorn, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_STORY = ROOT / "stories" / "demo" / "wetland-bird-count.txt"
@@ -26,12 +24,6 @@ DEMO_STORY = ROOT / "stories" / "demo" / "wetland-bird-count.txt"
 def postgres_bin():
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def as_postgres(*command):
@@ -108,38 +100,8 @@ def site(database, tmp_path, request):
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
     slug = imported.stdout.split("\t")[1].strip()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "newsroom/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "newsroom.wsgi"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: fetch(base + "/healthz")[0] == 200)
+    with gunicorn(env) as base:
         yield base, f"/stories/{slug}/"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode(), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), dict(error.headers)
-    except OSError:
-        return None, "", {}
-
-
-def wait_for(condition, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"still not true after {seconds} s")
 
 
 @pytest.mark.parametrize("site", [False], indirect=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_database_outage import free_port, wait_for
+from tests.serving import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 3
@@ -61,27 +61,8 @@ def site(tmp_path):
     for command in (["migrate", "-v0"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     shell(env, PUBLISH.format(headline="Harbour reopens after storm"))
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "newsroom/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "newsroom.wsgi"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _answers(base))
+    with gunicorn(env) as base:
         yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _answers(base):
-    try:
-        home(base)
-    except OSError:
-        return False
-    return True
 
 
 def test_a_story_published_by_another_process_shows_on_every_worker_at_once(site):
