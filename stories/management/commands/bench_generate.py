@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -646,10 +646,6 @@ class Command(BaseCommand):
             )
         newsroom = Newsroom(stories=stories, entities=entities, seed=seed, out=self.stdout.write)
         elapsed = newsroom.write()
-        # The planner's statistics, as a live database has them (PostgreSQL's autovacuum
-        # gathers them in its own time; SQLite never does by itself).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         self.stdout.write(
             f"Generated {stories} stories in {elapsed:.1f} s ({stories / elapsed:.0f} stories/s)."
         )
