@@ -759,40 +759,46 @@ class StoryQuerySet(models.QuerySet):
             .order_by(*NEWEST_FIRST)
         )
 
-    def latest_by_section(self, sections, *, per_section, tree=None):
-        """{section: its newest `per_section` of these stories}, subsections included.
+    def front(self, sections, *, newest, per_section, tree=None):
+        """The front page's stories, in one query however many sections.
 
-        `sections` are disjoint (no one below another), such as the top-level ones;
-        `tree`, when the caller has it, is every section. One query however many
-        sections, which reads the head of the listing index for each section rather
-        than ranking every story.
+        (the `newest` newest of these stories, {section: the newest `per_section` of
+        the others filed in it or below it}). `sections` are disjoint (none below
+        another), such as the top-level ones; `tree`, when the caller has it, is every
+        section. Each part reads the head of the listing index rather than ranking
+        every story.
         """
         sections = list(sections)
-        if not sections:
-            return {}
-        # The sections below each, from `tree` (every section) or one small query: a
-        # plain list of ids in each select costs a fraction of in_section()'s subquery
-        # to build, seven times over.
+        # The sections below each, from `tree` or one small query: a plain list of ids
+        # in each select costs a fraction of in_section()'s subquery to build.
         everything = list(Section.objects.only("path")) if tree is None else tree
+        top = self.order_by(*NEWEST_FIRST).values("pk")[:newest]
+        others = self.exclude(pk__in=top)
         picked = union_all(
-            self.filter(section__in=[s.pk for s in everything if s.is_within(section)])
-            .order_by(*NEWEST_FIRST)
-            .values("pk")[:per_section]
-            for section in sections
+            [
+                top,
+                *(
+                    others.filter(section__in=[s.pk for s in everything if s.is_within(section)])
+                    .order_by(*NEWEST_FIRST)
+                    .values("pk")[:per_section]
+                    for section in sections
+                ),
+            ]
         )
         # The picked rows are fetched by key alone (their filters were applied in the
         # picking; repeated here, they would lead the planner to read the listing
-        # index from the top), unordered, and put in order here.
+        # index from the top), unordered, and put in order here. Every other story is
+        # older than the newest few, so those come first.
         stories = sorted(
             self.model.objects.filter(pk__in=picked).cards().order_by(),
             key=lambda story: (story.published_at, story.created_at, story.pk),
             reverse=True,
         )
         by_pk = {section.pk: [] for section in sections}
-        for story in stories:
+        for story in stories[newest:]:
             home = next(s for s in sections if story.section and story.section.is_within(s))
             by_pk[home.pk].append(story)
-        return {section: by_pk[section.pk] for section in sections}
+        return stories[:newest], {section: by_pk[section.pk] for section in sections}
 
     def draft_from_sources(self, sources, *, author=None):
         """A new draft citing `sources` in the order given, headed by the first's title.

@@ -78,17 +78,15 @@ def listing_description(subject):
 
 
 def home(request):
-    stories = Story.objects.published().cards()
-    latest = list(stories[: LATEST_COUNT + 1])
-    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
-    # The section blocks go on from what the top of the page shows, rather than repeat it.
-    stories = stories.exclude(pk__in=[story.pk for story in [lead, *latest] if story])
     tree = list(Section.objects.all())
-    by_section = stories.latest_by_section(
+    # The section blocks go on from what the top of the page shows, rather than repeat it.
+    latest, by_section = Story.objects.published().front(
         [section for section in tree if section.parent_id is None],
+        newest=LATEST_COUNT + 1,
         per_section=PER_SECTION,
         tree=tree,
     )
+    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
     return render(
         request,
         "stories/home.html",
