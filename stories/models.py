@@ -480,8 +480,15 @@ class Entity(ReaderVisible):
         return [self.name, *self.aliases]
 
     def related_entities(self, *, limit=12):
-        """The entities named most often alongside this one in published stories."""
-        together = Story.objects.published().filter(mentions__entity=self)
+        """The entities named most often alongside this one in its recent published stories.
+
+        Its RELATED_POOL newest stories (by id, read off the mentions' index): an entity
+        named in thousands would otherwise have every one of their mentions counted.
+        """
+        newest = (
+            Mention.objects.filter(entity=self).order_by("-story").values("story")[:RELATED_POOL]
+        )
+        together = Story.objects.published().filter(pk__in=newest)
         return list(
             Entity.objects.filter(mentions__story__in=together)
             .exclude(pk=self.pk)

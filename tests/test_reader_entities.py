@@ -87,6 +87,20 @@ def test_related_entities_are_those_named_alongside_most_often_in_published_stor
     ]
 
 
+def test_related_entities_come_from_the_entitys_recent_stories(
+    client, make_story, qatar, hamas, egypt, monkeypatch
+):
+    # An entity named in thousands of stories has only its newest ones looked at.
+    monkeypatch.setattr("stories.models.RELATED_POOL", 1)
+    mention(make_story("Long ago", published=True), qatar, hamas)
+    mention(make_story("Today", published=True), qatar, egypt)
+
+    page = get_page(client, qatar.get_absolute_url())
+
+    related = page.one("aside", **{"class": "related-entities"})
+    assert [a.text() for a in related.all("a")] == [egypt.name]
+
+
 def test_an_entity_no_published_story_names_yet_still_has_its_page(client, qatar):
     page = get_page(client, qatar.get_absolute_url())
 
