@@ -959,6 +959,11 @@ class Story(StoryWorkflow, ReaderVisible):
                 fields=["section", "status", "published_at", "created_at", "id"],
                 name="story_section_listing_idx",
             ),
+            # Whether stories found through another table (an entity's mentions, a tag)
+            # are published, and their order, without reading their rows and bodies.
+            models.Index(
+                fields=["id", "status", "published_at", "created_at"], name="story_state_idx"
+            ),
             # The sitemap index's last modification: the newest update of a published story.
             models.Index(
                 fields=["status", "updated_at", "published_at"], name="story_updated_idx"

@@ -38,6 +38,10 @@ class Migration(migrations.Migration):
             model_name='story',
             index=models.Index(fields=['-published_at', '-created_at', '-id'], name='story_newest_first'),
         ),
+        migrations.AddIndex(
+            model_name='story',
+            index=models.Index(fields=['id', 'status', 'published_at', 'created_at'], name='story_state_idx'),
+        ),
         # A tag's stories, newest first, for related stories. taggit's own table has
         # no index leading with the tag that also holds the story, so it is added here.
         migrations.RunSQL(
