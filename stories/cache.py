@@ -194,7 +194,10 @@ def cacheable(response):
 
 
 def page_key(request, generation):
-    address = sha256(request.build_absolute_uri().encode()).hexdigest()
+    # The host as validated against ALLOWED_HOSTS: a forged Host header cannot put a
+    # page under another host's key.
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    address = sha256(address.encode()).hexdigest()
     return f"reader-pages:{generation}:{request.method}:{address}"
 
 
