@@ -374,6 +374,8 @@ class PostgreSQLBackend(Backend):
     }
     KEY = "story_id"
     HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=15'
+    # Characters at the start of a body searched for a snippet before the whole body.
+    BODY_START = 1500
 
     def __init__(self, query, using):
         self.using = using
@@ -449,20 +451,36 @@ class PostgreSQLBackend(Backend):
 
     def snippets(self, ids):
         # ts_headline reads the whole text it is given, and bodies are long: a story's
-        # body is only read when its summary has no match (see _best_snippet()).
+        # body is only read when its summary has no match (see _best_snippet()), and
+        # then its beginning first, where most matches are; the rest only if it has none.
         found = {pk: dict.fromkeys(SNIPPET_COLUMNS, "") for pk in ids}
         short = [c for c in SNIPPET_COLUMNS if c != "body"]
         for pk, column, snippet in self._headlines(ids, short):
             found[pk][column] = snippet
         unmarked = [pk for pk in ids if MARK_START not in found[pk]["summary"]]
-        for pk, column, snippet in self._headlines(unmarked, ["body"]) if unmarked else ():
-            found[pk][column] = snippet
+        for length in (self.BODY_START, None):
+            if not unmarked:
+                break
+            for pk, column, snippet in self._headlines(unmarked, ["body"], length=length):
+                found[pk][column] = snippet
+            unmarked = [pk for pk in unmarked if MARK_START not in found[pk]["body"]]
         return {pk: tuple(columns[c] for c in SNIPPET_COLUMNS) for pk, columns in found.items()}
 
-    def _headlines(self, ids, columns):
-        """(story id, column, highlighted snippet) for `columns` of the stories `ids`."""
+    def _headlines(self, ids, columns, *, length=None):
+        """(story id, column, highlighted snippet) for `columns` of the stories `ids`.
+
+        With `length`, from about that many characters at the start of each text only,
+        cut between words.
+        """
+        texts = {column: column for column in columns}
+        if length:
+            texts = {
+                column: f"(CASE WHEN length({column}) > {length} THEN regexp_replace("
+                f"left({column}, {length + 1}), '\\S*$', '') ELSE {column} END)"
+                for column in columns
+            }
         selected = ", ".join(
-            f"{column}, ts_headline('{self.CONFIG}', {column}, q, %s)" for column in columns
+            f"{column}, ts_headline('{self.CONFIG}', {texts[column]}, q, %s)" for column in columns
         )
         sql = (
             f"SELECT story_id, {selected} FROM {TABLE}, CAST(%s AS tsquery) AS q "

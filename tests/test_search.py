@@ -441,6 +441,24 @@ def test_the_page_shows_highlighted_snippets_and_the_count(client, published):
     assert response.context["search_query"] == "electric"
 
 
+def test_a_snippet_comes_from_anywhere_in_a_long_body(published):
+    filler = [f"Paragraph {n} says nothing in particular about anything." for n in range(60)]
+    far = published("Far", body=body(*filler, "At last the electric ferries crossed."))
+    # A word cut in two is no match: "fundamentally" is not "fund". (On PostgreSQL the
+    # snippet is first looked for in the body's first 1,500 characters, cut here.)
+    so = "So" + "o" * 9 + " " + "fundamentally " * 40
+    cut = published("Cut", body=body(*filler[:25], so, "A fund."))
+
+    assert far.headline in found("electric")
+    [story] = search.search("electric").page(1).object_list
+    assert "the <mark>electric</mark> ferries crossed." in story.snippet
+    assert story.snippet.startswith("…")
+    [story] = search.search("fund ").page(1).object_list
+    assert story.pk == cut.pk
+    assert "A <mark>fund</mark>." in story.snippet
+    assert story.snippet.count("<mark>") == 1
+
+
 def test_results_come_page_by_page_and_the_pages_keep_the_search(client, published):
     for n in range(search.PER_PAGE + 3):
         published(f"Lighthouse number {n}")
