@@ -699,9 +699,7 @@ def test_filters_apply_before_the_window_and_reach_older_stories(published, monk
     newer = [published(f"Lighthouse number {n}", published_at=now) for n in range(4)]
     older_headlines = {s.headline for s in older}
 
-    assert {s.headline for s in search.search("lighthouse").stories}.isdisjoint(
-        older_headlines
-    )
+    assert {s.headline for s in search.search("lighthouse").stories}.isdisjoint(older_headlines)
     in_sport = search.search("lighthouse", section=sport)
     assert not in_sport.narrowed
     assert {s.headline for s in in_sport.stories} == older_headlines
