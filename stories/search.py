@@ -374,8 +374,6 @@ class PostgreSQLBackend(Backend):
     }
     KEY = "story_id"
     HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=15'
-    # Characters at the start of a body searched for a snippet before the whole body.
-    BODY_START = 1500
 
     def __init__(self, query, using):
         self.using = using
@@ -386,7 +384,8 @@ class PostgreSQLBackend(Backend):
 
     def _tsquery(self, query):
         """The tsquery for `query`, as PostgreSQL writes it (None if it has no lexemes),
-        and the pairs of words its phrases need (see matches()).
+        and the pairs of words its phrases need (see matches()). Sets `positive`, the
+        tsquery without the exclusions.
 
         Built from the parsed tokens with the functions that take plain text, never
         from the user's text as tsquery syntax. Asked for in a query of its own so that
@@ -419,10 +418,11 @@ class PostgreSQLBackend(Backend):
             params.append(self.GAP.join(phrases))
         # Each part takes one parameter, the positive ones first.
         everything = " && ".join(positive + negative)
-        sql = f"SELECT numnode({' && '.join(positive)}), ({everything})::text, {pairs}"
+        wanted = " && ".join(positive)
+        sql = f"SELECT numnode({wanted}), ({everything})::text, {pairs}, ({wanted})::text"
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params[: len(positive)] + params)
-            nodes, text, pairs = cursor.fetchone()
+            cursor.execute(sql, params[: len(positive)] + params + params[: len(positive)])
+            nodes, text, pairs, self.positive = cursor.fetchone()
         if not nodes:
             return None, None
         # Quoted as tsquery syntax wants: the lexemes are letters, digits and a space.
@@ -450,51 +450,34 @@ class PostgreSQLBackend(Backend):
         return f"ts_rank({TABLE}.vector, %s::tsquery, 1)", where, [self.tsquery, list(ids)]
 
     def snippets(self, ids):
-        # ts_headline reads the whole text it is given, and bodies are long: a story's
-        # body is only read when its summary has no match (see _best_snippet()), and
-        # then its beginning first, where most matches are; the rest only if it has none.
-        found = {pk: dict.fromkeys(SNIPPET_COLUMNS, "") for pk in ids}
-        short = [c for c in SNIPPET_COLUMNS if c != "body"]
-        for pk, column, snippet in self._headlines(ids, short):
-            found[pk][column] = snippet
-        unmarked = [pk for pk in ids if MARK_START not in found[pk]["summary"]]
-        for length in (self.BODY_START, None):
-            if not unmarked:
-                break
-            for pk, column, snippet in self._headlines(unmarked, ["body"], length=length):
-                found[pk][column] = snippet
-            unmarked = [pk for pk in unmarked if MARK_START not in found[pk]["body"]]
-        return {pk: tuple(columns[c] for c in SNIPPET_COLUMNS) for pk, columns in found.items()}
-
-    def _headlines(self, ids, columns, *, length=None):
-        """(story id, column, highlighted snippet) for `columns` of the stories `ids`.
-
-        With `length`, from about that many characters at the start of each text only,
-        cut between words.
-        """
-        texts = {column: column for column in columns}
-        if length:
-            texts = {
-                column: f"(CASE WHEN length({column}) > {length} THEN regexp_replace("
-                f"left({column}, {length + 1}), '\\S*$', '') ELSE {column} END)"
-                for column in columns
-            }
-        selected = ", ".join(
-            f"{column}, ts_headline('{self.CONFIG}', {texts[column]}, q, %s)" for column in columns
-        )
+        # ts_headline reads every word of the text it is given, and bodies are long: a
+        # body is only read when its summary has no match (see _best_snippet()) and the
+        # body's own words (weight D in the vector) have one. MATERIALIZED, so that the
+        # summary's snippet is made once for both uses.
+        headline = f"ts_headline('{self.CONFIG}', {{}}, q, %s)"
         sql = (
-            f"SELECT story_id, {selected} FROM {TABLE}, CAST(%s AS tsquery) AS q "
-            f"WHERE story_id = ANY(%s)"
+            "WITH page AS MATERIALIZED ("
+            f"SELECT story_id, summary, {headline.format('summary')} AS summary_snippet, "
+            f"body, dek, vector, q FROM {TABLE}, CAST(%s AS tsquery) AS q "
+            "WHERE story_id = ANY(%s)) "
+            "SELECT story_id, summary, summary_snippet, body, "
+            "CASE WHEN strpos(summary_snippet, %s) = 0 "
+            "AND ts_filter(vector, '{d}') @@ %s::tsquery "
+            f"THEN {headline.format('body')} ELSE '' END, dek, {headline.format('dek')} "
+            "FROM page"
         )
-        params = [self.HEADLINE_OPTIONS] * len(columns) + [self.tsquery, list(ids)]
+        options = self.HEADLINE_OPTIONS
+        params = [options, self.tsquery, list(ids), MARK_START, self.positive, options, options]
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        for pk, *texts_and_snippets in rows:
-            for n, column in enumerate(columns):
-                text, snippet = texts_and_snippets[2 * n : 2 * n + 2]
-                snippet = self._ellipsis(text, snippet)
-                yield pk, column, snippet.replace("\ue002", "<").replace("\ue003", ">")
+        return {
+            pk: tuple(
+                self._ellipsis(text, snippet).replace("\ue002", "<").replace("\ue003", ">")
+                for text, snippet in zip(texts[::2], texts[1::2], strict=True)
+            )
+            for pk, *texts in rows
+        }
 
     @staticmethod
     def _ellipsis(text, snippet):
