@@ -11,6 +11,11 @@ whatever stories the caller may see (for readers, Story.objects.published()) whe
 runs, so a scheduled story turns up by itself when its time comes, a withdrawn one drops
 out at once, and editors search every state in the same index.
 
+A search costs the same whatever it matches: it takes the newest RANK_WINDOW matches
+among the stories searched (by id, which both databases read in order) and ranks those
+alone; past that it says "more than" rather than counting. PostgreSQL finds phrases
+through an index of word pairs (migration 0008), its GIN index knowing no positions.
+
 Public interface: parse(), search(), index_story(), index_stories(), remove_story(),
 rebuild().
 """
@@ -25,7 +30,7 @@ from html import escape
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -41,12 +46,12 @@ MAX_TERMS = 16
 MIN_PREFIX_LENGTH = 2
 PER_PAGE = 20
 BATCH_SIZE = 500
-# A search without filters that matches more stories than this ranks only the most
-# recently added this many of them. Ranking costs time for every story ranked, and a
-# word found in that many stories tells little about relevance: among so many, the
-# newer ones are the better bet. Narrower searches (most of them) and filtered ones
-# rank every story they match, so a filter never hides an older story.
-RANK_WINDOW = 2000
+# A search that matches more stories than this ranks only the most recently added this
+# many of them, and says so ("more than 1000 found") rather than counting them all.
+# Ranking costs time for every story ranked, and a word found in that many stories tells
+# little about relevance: among so many, the newer ones are the better bet. Filters
+# (section, entity, dates) apply first, so they are the way to reach further back.
+RANK_WINDOW = 1000
 
 TABLE = "stories_search"
 # In the order of the FTS5 columns; the PostgreSQL table has the same text columns.
@@ -177,7 +182,60 @@ def document(story, *, entity_names=(), tag_names=()):
     }
 
 
-class SQLiteBackend:
+class Backend:
+    """What the backends share: a search is the same few steps on either database.
+
+    window(): the ids of the newest (highest id) matches, at most RANK_WINDOW + 1 of
+    them, whatever their number: the id is the cheapest order there is. ranked(): those
+    ranked, by the same statement on both databases. Then snippets() for a page of them.
+
+    A backend gives matches() (SQL of the ids of the stories that match, whatever their
+    state), ranking_sql() (its rank, higher for a better match, and how to find the
+    given stories' rows in its index), snippets(), and the writers used by
+    index_stories() and rebuild().
+    """
+
+    def matching(self, stories):
+        return stories.filter(pk__in=self.matches())
+
+    def newest(self, stories, *, narrow):
+        """`stories` that match, the most recently added (highest id) first.
+
+        `narrow` says that a filter with an index of its own (dates, an entity) leaves
+        few of `stories`: those are best found by that index, then sorted. Sorted by an
+        expression, so that no planner walks every story by its key instead, hoping to
+        meet the filter's stories soon (they may be a month of last year).
+        """
+        if narrow:
+            return self.matching(stories).order_by((F("pk") + 0).desc())
+        return self.matching(stories).order_by("-pk")
+
+    def window(self, stories, *, narrow):
+        """The ids of the newest RANK_WINDOW + 1 `stories` that match, newest first."""
+        newest = self.newest(stories, narrow=narrow).values_list("pk", flat=True)
+        return list(newest[: RANK_WINDOW + 1])
+
+    def ranked(self, ids):
+        """(id, rank) of the stories `ids` (which match), best first, newest among equals.
+
+        The rank is higher for a better match on both databases.
+        """
+        if not ids:
+            return []
+        rank, where, params = self.ranking_sql(ids)
+        # Published stories first among equals: drafts, in editors' searches, have no date.
+        sql = (
+            f"SELECT stories_story.id, {rank} AS search_rank FROM {TABLE} "
+            f"JOIN stories_story ON stories_story.id = {TABLE}.{self.KEY} WHERE {where} "
+            "ORDER BY search_rank DESC, stories_story.published_at DESC NULLS LAST, "
+            "stories_story.id DESC"
+        )
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+class SQLiteBackend(Backend):
     """FTS5 with the porter stemmer; diacritics folded by the tokenizer itself."""
 
     # bm25 weights, by column: a match in the headline counts ten times one in the body.
@@ -191,25 +249,14 @@ class SQLiteBackend:
         "tags": 4.0,
     }
     SNIPPET_TOKENS = 28
+    KEY = "rowid"
 
-    def __init__(self, query, using, *, window=True):
+    def __init__(self, query, using):
         self.using = using
         self.match = self._match(query)
-        self.window_start = self._window_start() if window else None
 
     def __bool__(self):
         return True
-
-    def _window_start(self):
-        """The lowest id among the newest RANK_WINDOW matches; None if fewer match."""
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s "
-                "ORDER BY rowid DESC LIMIT 1 OFFSET %s",
-                [self.match, RANK_WINDOW - 1],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
 
     @staticmethod
     def _phrase(tokens, *, prefix=False):
@@ -226,47 +273,54 @@ class SQLiteBackend:
         expression = "(" + " AND ".join(terms) + ")"
         return expression + "".join(f" NOT {cls._phrase(t)}" for t in query.excluded)
 
-    def matching(self, stories):
-        return stories.filter(
-            pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [self.match])
-        )
+    def matches(self):
+        return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [self.match])
 
-    def ranked(self, stories):
-        weights = ", ".join(str(self.WEIGHTS[column]) for column in COLUMNS)
-        # The index is no model, so the ORM cannot join it; extra() puts it beside the
-        # stories so that the database can start from the index's matches.
+    def newest(self, stories, *, narrow):
+        if narrow:
+            # Each of the filter's stories is looked up among the matches, which SQLite
+            # gathers once.
+            return super().newest(stories, narrow=narrow)
+        # FTS5 hands its matches over newest first: the first ones are the window.
         # "+" keeps SQLite from looking each story up in the index (a whole MATCH per
         # story): the index's matches come first, each story found by its key.
-        where = [f"+{TABLE}.rowid = stories_story.id", f"{TABLE} MATCH %s"]
-        params = [self.match]
-        if self.window_start is not None:
-            where.append(f"{TABLE}.rowid >= %s")
-            params.append(self.window_start)
         return stories.extra(
-            # To two decimals: a word in most stories scores next to nothing, and what
-            # is left is noise; equal scores go by recency.
-            select={"search_rank": f"round(bm25({TABLE}, {weights}), 2)"},
             tables=[TABLE],
-            where=where,
-            params=params,
-        ).order_by("search_rank", "-published_at", "-pk")
+            where=[f"+{TABLE}.rowid = stories_story.id", f"{TABLE} MATCH %s"],
+            params=[self.match],
+            order_by=[f"-{TABLE}.rowid"],
+        )
+
+    def ranking_sql(self, ids):
+        weights = ", ".join(str(self.WEIGHTS[column]) for column in COLUMNS)
+        # bm25 is lower for better matches: negated, it sorts like ts_rank. To two
+        # decimals: a word in most stories scores next to nothing, and what is left is
+        # noise; equal scores go by recency.
+        where, params = self._among(ids)
+        return f"-round(bm25({TABLE}, {weights}), 2)", where, params
+
+    def _among(self, ids):
+        """SQL restricting the matches to the stories `ids`, and its parameters."""
+        placeholders = ", ".join(["%s"] * len(ids))
+        # One pass over the matches between the lowest and highest id: a rowid IN (...)
+        # given to FTS5 itself would run the whole search again for every id.
+        where = (
+            f"{TABLE} MATCH %s AND {TABLE}.rowid BETWEEN %s AND %s "
+            f"AND +{TABLE}.rowid IN ({placeholders})"
+        )
+        return where, [self.match, min(ids), max(ids), *ids]
 
     def snippets(self, ids):
         columns = ", ".join(
             f"snippet({TABLE}, {COLUMNS.index(column)}, %s, %s, '…', {self.SNIPPET_TOKENS})"
             for column in SNIPPET_COLUMNS
         )
-        placeholders = ", ".join(["%s"] * len(ids))
-        # One pass over the matches between the lowest and highest id: a rowid IN (...)
-        # given to FTS5 itself would run the whole search again for every id.
-        sql = (
-            f"SELECT rowid, {columns} FROM {TABLE} WHERE {TABLE} MATCH %s "
-            f"AND rowid BETWEEN %s AND %s AND +rowid IN ({placeholders})"
-        )
-        params = [MARK_START, MARK_END] * len(SNIPPET_COLUMNS)
-        params += [self.match, min(ids), max(ids), *ids]
+        where, params = self._among(ids)
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(
+                f"SELECT rowid, {columns} FROM {TABLE} WHERE {where}",
+                [MARK_START, MARK_END] * len(SNIPPET_COLUMNS) + params,
+            )
             return {row[0]: row[1:] for row in cursor.fetchall()}
 
     @staticmethod
@@ -294,7 +348,7 @@ class SQLiteBackend:
         cursor.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
 
 
-class PostgreSQLBackend:
+class PostgreSQLBackend(Backend):
     """A weighted tsvector with the english stemmer and unaccent, under a GIN index.
 
     Text is folded (diacritics removed) in Python before it is indexed or searched, so
@@ -318,32 +372,20 @@ class PostgreSQLBackend:
         "C": ("summary",),
         "D": ("body",),
     }
+    KEY = "story_id"
     HEADLINE_OPTIONS = 'StartSel="\ue000", StopSel="\ue001", MaxWords=30, MinWords=15'
 
-    def __init__(self, query, using, *, window=True):
+    def __init__(self, query, using):
         self.using = using
-        self.tsquery = self._tsquery(query)
-        self.window_start, self.window_span = None, None
-        if self.tsquery and window:
-            self._find_window()
+        self.tsquery, self.pairs = self._tsquery(query)
 
     def __bool__(self):
         return self.tsquery is not None
 
-    def _find_window(self):
-        """The lowest id among the newest RANK_WINDOW matches, and how far they spread."""
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                f"SELECT min(story_id), max(story_id), count(*) FROM (SELECT story_id "
-                f"FROM {TABLE} WHERE vector @@ %s::tsquery ORDER BY story_id DESC LIMIT %s) n",
-                [self.tsquery, RANK_WINDOW],
-            )
-            lowest, highest, count = cursor.fetchone()
-        if count == RANK_WINDOW:
-            self.window_start, self.window_span = lowest, highest - lowest
-
     def _tsquery(self, query):
-        """The tsquery for `query`, as PostgreSQL writes it; None if it has no lexemes.
+        """The tsquery for `query`, as PostgreSQL writes it (None if it has no lexemes),
+        and the pairs of words its phrases need (see matches()). Sets `positive`, the
+        tsquery without the exclusions.
 
         Built from the parsed tokens with the functions that take plain text, never
         from the user's text as tsquery syntax. Asked for in a query of its own so that
@@ -365,72 +407,77 @@ class PostgreSQLBackend:
         for tokens in query.excluded:
             negative.append(f"!!phraseto_tsquery({config}, %s)")
             params.append(fold(" ".join(tokens)))
+        # The pairs of words next to each other in the phrases, as the index of pairs
+        # has them (migration 0008): "new services" gives the lexeme "new servic".
+        phrases = [fold(" ".join(tokens)) for tokens in query.phrases]
+        pairs = "ARRAY[]::text[]"
+        if phrases:
+            pairs = f"tsvector_to_array(newsroom_phrase_pairs(to_tsvector({config}, %s)))"
+            # Apart, as fields are in the index (see GAP): the last word of one phrase and
+            # the first of the next are no pair.
+            params.append(self.GAP.join(phrases))
         # Each part takes one parameter, the positive ones first.
         everything = " && ".join(positive + negative)
-        sql = f"SELECT numnode({' && '.join(positive)}), ({everything})::text"
+        wanted = " && ".join(positive)
+        sql = f"SELECT numnode({wanted}), ({everything})::text, {pairs}, ({wanted})::text"
         with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params[: len(positive)] + params)
-            nodes, text = cursor.fetchone()
-        return text if nodes else None
+            cursor.execute(sql, params[: len(positive)] + params + params[: len(positive)])
+            nodes, text, pairs, self.positive = cursor.fetchone()
+        if not nodes:
+            return None, None
+        # Quoted as tsquery syntax wants: the lexemes are letters, digits and a space.
+        quoted = ("'" + p.replace("\\", "\\\\").replace("'", "''") + "'" for p in pairs)
+        return text, " & ".join(quoted) or None
 
-    def matching(self, stories):
-        return stories.filter(
-            pk__in=RawSQL(
+    def matches(self):
+        if self.pairs is None:
+            return RawSQL(
                 f"SELECT story_id FROM {TABLE} WHERE vector @@ %s::tsquery", [self.tsquery]
             )
+        # The index of pairs finds the few stories where the phrases' words follow each
+        # other; only those have their vector read to confirm. "IS TRUE" keeps the
+        # planner from the GIN index on the vector, which knows no positions: it would
+        # list every story with the words, and have each one's pairs worked out again.
+        return RawSQL(
+            f"SELECT story_id FROM {TABLE} WHERE newsroom_phrase_pairs(vector) @@ %s::tsquery "
+            "AND (vector @@ %s::tsquery) IS TRUE",
+            [self.pairs, self.tsquery],
         )
 
-    def ranked(self, stories):
-        # As in SQLiteBackend.ranked: the index table is no model.
-        match = f"{TABLE}.vector @@ %s::tsquery"
-        if self.window_span is not None and self.window_span < 3 * RANK_WINDOW:
-            # The window's stories lie close together: reading them by id and testing
-            # each is cheaper than the GIN index's list of every story with a common
-            # word, which the planner would otherwise build (IS TRUE keeps it from it).
-            match = f"({match}) IS TRUE"
-        where = [f"{TABLE}.story_id = stories_story.id", match]
-        params = [self.tsquery]
-        if self.window_start is not None:
-            where.append(f"{TABLE}.story_id >= %s")
-            params.append(self.window_start)
-        return stories.extra(
-            select={"search_rank": f"ts_rank({TABLE}.vector, %s::tsquery, 1)"},
-            select_params=[self.tsquery],
-            tables=[TABLE],
-            where=where,
-            params=params,
-        ).order_by("-search_rank", "-published_at", "-pk")
+    def ranking_sql(self, ids):
+        # The stories are known to match: no test again, and no index but the key's.
+        where = f"{TABLE}.story_id = ANY(%s)"
+        return f"ts_rank({TABLE}.vector, %s::tsquery, 1)", where, [self.tsquery, list(ids)]
 
     def snippets(self, ids):
-        # ts_headline reads the whole text it is given, and bodies are long: a story's
-        # body is only read when its summary has no match (see _best_snippet()).
-        found = {pk: dict.fromkeys(SNIPPET_COLUMNS, "") for pk in ids}
-        short = [c for c in SNIPPET_COLUMNS if c != "body"]
-        for pk, column, snippet in self._headlines(ids, short):
-            found[pk][column] = snippet
-        unmarked = [pk for pk in ids if MARK_START not in found[pk]["summary"]]
-        for pk, column, snippet in self._headlines(unmarked, ["body"]) if unmarked else ():
-            found[pk][column] = snippet
-        return {pk: tuple(columns[c] for c in SNIPPET_COLUMNS) for pk, columns in found.items()}
-
-    def _headlines(self, ids, columns):
-        """(story id, column, highlighted snippet) for `columns` of the stories `ids`."""
-        selected = ", ".join(
-            f"{column}, ts_headline('{self.CONFIG}', {column}, q, %s)" for column in columns
-        )
+        # ts_headline reads every word of the text it is given, and bodies are long: a
+        # body is only read when its summary has no match (see _best_snippet()) and the
+        # body's own words (weight D in the vector) have one. MATERIALIZED, so that the
+        # summary's snippet is made once for both uses.
+        headline = f"ts_headline('{self.CONFIG}', {{}}, q, %s)"
         sql = (
-            f"SELECT story_id, {selected} FROM {TABLE}, CAST(%s AS tsquery) AS q "
-            f"WHERE story_id = ANY(%s)"
+            "WITH page AS MATERIALIZED ("
+            f"SELECT story_id, summary, {headline.format('summary')} AS summary_snippet, "
+            f"body, dek, vector, q FROM {TABLE}, CAST(%s AS tsquery) AS q "
+            "WHERE story_id = ANY(%s)) "
+            "SELECT story_id, summary, summary_snippet, body, "
+            "CASE WHEN strpos(summary_snippet, %s) = 0 "
+            "AND ts_filter(vector, '{d}') @@ %s::tsquery "
+            f"THEN {headline.format('body')} ELSE '' END, dek, {headline.format('dek')} "
+            "FROM page"
         )
-        params = [self.HEADLINE_OPTIONS] * len(columns) + [self.tsquery, list(ids)]
+        options = self.HEADLINE_OPTIONS
+        params = [options, self.tsquery, list(ids), MARK_START, self.positive, options, options]
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        for pk, *texts_and_snippets in rows:
-            for n, column in enumerate(columns):
-                text, snippet = texts_and_snippets[2 * n : 2 * n + 2]
-                snippet = self._ellipsis(text, snippet)
-                yield pk, column, snippet.replace("\ue002", "<").replace("\ue003", ">")
+        return {
+            pk: tuple(
+                self._ellipsis(text, snippet).replace("\ue002", "<").replace("\ue003", ">")
+                for text, snippet in zip(texts[::2], texts[1::2], strict=True)
+            )
+            for pk, *texts in rows
+        }
 
     @staticmethod
     def _ellipsis(text, snippet):
@@ -486,8 +533,11 @@ class PostgreSQLBackend:
     def optimise(cursor):
         # Fresh statistics for both tables the searches join: without them, after a
         # large import, the planner may walk every story instead of the GIN index.
-        cursor.execute(f"ANALYZE {TABLE}")
-        cursor.execute("ANALYZE stories_story")
+        # VACUUM as well where it may run (outside a transaction): it marks every new
+        # row as seen by all, which the first searches would otherwise do row by row.
+        command = "ANALYZE" if cursor.db.in_atomic_block else "VACUUM (ANALYZE)"
+        cursor.execute(f"{command} {TABLE}")
+        cursor.execute(f"{command} stories_story")
 
 
 BACKENDS = {"sqlite": SQLiteBackend, "postgresql": PostgreSQLBackend}
@@ -506,24 +556,47 @@ class Results:
     """The stories matching a search, best first; paged with snippets by page()."""
 
     query: Query
-    stories: QuerySet  # of Story, best match first, each with .search_rank
-    matching: QuerySet  # the same stories unordered and unranked, for admin lists
+    matching: QuerySet  # the stories that match, unordered and unranked, for admin lists
     _backend: object = field(default=None, repr=False)  # None when nothing can match
+    _searched: QuerySet = field(default=None, repr=False)  # the stories searched
+    _narrow: bool = field(default=False, repr=False)  # see Backend.newest()
+
+    @cached_property
+    def _window(self):
+        if self._backend is None:
+            return []
+        return self._backend.window(self._searched, narrow=self._narrow)
 
     @cached_property
     def ranking(self):
-        """(story id, rank) of every story found, best first: one query, read once.
+        """(story id, rank) of the stories ranked, best first, newest first among equals.
 
-        At most RANK_WINDOW long without filters, so counting and paging cost no more.
+        At most RANK_WINDOW long: the newest that many when more match (see narrowed).
         """
         if self._backend is None:
             return []
-        return list(self.stories.values_list("pk", "search_rank"))
+        return self._backend.ranked(self._window[:RANK_WINDOW])
 
     @property
     def narrowed(self):
-        """Whether so many stories matched that only the most recent were ranked."""
-        return self._backend is not None and self._backend.window_start is not None
+        """Whether more than RANK_WINDOW stories matched, so only the newest were ranked.
+
+        Their number is then not counted: "more than RANK_WINDOW" is all a reader sees.
+        """
+        return len(self._window) > RANK_WINDOW
+
+    @cached_property
+    def stories(self):
+        """The Story objects ranked, best first, each with `search_rank`."""
+        loaded = models.Story.objects.using(self.matching.db).in_bulk(
+            [pk for pk, _ in self.ranking]
+        )
+        found = []
+        for pk, rank in self.ranking:
+            if (story := loaded.get(pk)) is not None:
+                story.search_rank = rank
+                found.append(story)
+        return found
 
     def page(self, number, *, per_page=PER_PAGE, stories=None):
         """Page `number` (any value: a bad one gives the first or last page) of results.
@@ -586,18 +659,23 @@ def search(
     if published_only:
         stories = stories.published()
     if section is not None:
-        stories = stories.in_section(section)
+        # As Story.objects.in_section(), by ids read first: the planner knows how many
+        # stories a few ids hold, not how many paths a join and a LIKE will match.
+        sections = models.Section.objects.using(stories.db).filter(
+            Q(pk=section.pk) | Q(path__startswith=f"{section.path}/")
+        )
+        stories = stories.filter(section__in=list(sections.values_list("pk", flat=True)))
     if entity is not None:
         stories = stories.filter(pk__in=entity.mentions.values("story"))
     if since is not None:
         stories = stories.filter(published_at__gte=_start_of(since))
     if until is not None:
         stories = stories.filter(published_at__lt=_start_of(until + timedelta(days=1)))
-    filtered = any(f is not None for f in (section, entity, since, until))
-    backend = backend_for(stories.db)(query, stories.db, window=not filtered) if query else None
+    backend = backend_for(stories.db)(query, stories.db) if query else None
     if not backend:
-        return Results(query, stories.none(), stories.none())
-    return Results(query, backend.ranked(stories), backend.matching(stories), backend)
+        return Results(query, stories.none())
+    narrow = any(f is not None for f in (entity, since, until))
+    return Results(query, backend.matching(stories), backend, stories, narrow)
 
 
 def _start_of(day):

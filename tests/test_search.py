@@ -142,6 +142,28 @@ def test_a_quoted_phrase_matches_only_those_words_in_that_order(published):
     assert found('"harbour ferries') == ["Harbour ferries return"]
 
 
+def test_phrases_match_in_any_field_in_their_english_forms_and_together(published):
+    both = published(
+        "Ferry news",
+        dek="The harbour ferry returns.",
+        body=body("Its new electric engines were fitted at the state of the art yard."),
+    )
+    split = published("Harbour", dek="Ferry service resumes.")
+    published("Apart", body=body("Electric ferries at the harbour: engines new."))
+
+    assert found('"harbour ferries"') == [both.headline]
+    assert found('"harbour ferries" "electric engines"') == [both.headline]
+    # Words left out of the index (the, of) still keep a phrase's words apart.
+    assert found('"state of the art yard"') == [both.headline]
+    assert found('"state art"') == []
+    # The end of one phrase and the start of the next are no phrase of their own.
+    assert found('"harbour ferry" "new electric"') == [both.headline]
+    # Nor are the last word of one field and the first of the next.
+    assert found('"ferry service"') == [split.headline]
+    assert found('"harbour ferry service"') == []
+    assert found('"returns its new"') == []
+
+
 def test_a_minus_leaves_out_words_and_phrases(published):
     published("Diesel ferries retire", body=body("The old diesel ferries are retired."))
     published("Electric ferries arrive", body=body("Electric ferries arrive next week."))
@@ -419,6 +441,19 @@ def test_the_page_shows_highlighted_snippets_and_the_count(client, published):
     assert response.context["search_query"] == "electric"
 
 
+def test_a_snippet_comes_from_anywhere_in_a_long_body(published):
+    filler = [f"Paragraph {n} says nothing in particular about anything." for n in range(60)]
+    published("Far", body=body(*filler, "At last the electric ferries crossed."))
+    published("Headline electric only", summary=body("Nothing."), body=body(*filler))
+
+    results = {s.headline: s.snippet for s in search.search("electric").page(1).object_list}
+
+    assert "the <mark>electric</mark> ferries crossed." in results["Far"]
+    assert results["Far"].startswith("…")
+    # A match in the headline alone leaves no snippet but the dek.
+    assert results["Headline electric only"] == ""
+
+
 def test_results_come_page_by_page_and_the_pages_keep_the_search(client, published):
     for n in range(search.PER_PAGE + 3):
         published(f"Lighthouse number {n}")
@@ -628,7 +663,7 @@ def test_dates_filter_in_the_newsroom_time_zone(published, settings):
 
 
 def test_a_search_matching_very_many_stories_ranks_the_most_recent_of_them(
-    client, published, monkeypatch, world
+    client, published, monkeypatch
 ):
     monkeypatch.setattr(search, "RANK_WINDOW", 3)
     stories = [published(f"Lighthouse number {n}") for n in range(5)]
@@ -637,13 +672,45 @@ def test_a_search_matching_very_many_stories_ranks_the_most_recent_of_them(
     results = search.search("lighthouse")
     assert results.narrowed
     assert {s.headline for s in results.page(1).object_list} == newest_three
+    # They are not counted: the page says "more than", and pages through those ranked.
+    assert results.page(1).paginator.count == 3
     _, page, headlines = get_results(client, q="lighthouse")
     assert set(headlines) == newest_three
     assert "More than 3 stories found" in page.one("main").one("p", role="status").text()
+    assert "Add words, a section or dates" in page.one("main").text()
 
-    # A filter never hides older stories: the filtered stories are all ranked.
-    assert len(found("lighthouse", section=world)) == 5
-    assert not search.search("lighthouse", section=world).narrowed
+    assert not search.search("lighthouse number 4").narrowed
+
+
+def test_filters_apply_before_the_window_and_reach_older_stories(published, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    sport = Section.objects.create(name="Sport", slug="sport")
+    now = timezone.now()
+    last_month = now - timedelta(days=30)
+    older = [
+        published(f"Lighthouse regatta {n}", section=sport, published_at=last_month)
+        for n in range(2)
+    ]
+    newer = [published(f"Lighthouse number {n}", published_at=now) for n in range(4)]
+    older_headlines = {s.headline for s in older}
+
+    assert {s.headline for s in search.search("lighthouse").stories}.isdisjoint(older_headlines)
+    in_sport = search.search("lighthouse", section=sport)
+    assert not in_sport.narrowed
+    assert {s.headline for s in in_sport.stories} == older_headlines
+    day = timezone.localdate(last_month)
+    assert set(found("lighthouse", since=day, until=day)) == older_headlines
+
+    # A filter that still leaves more than the window ranks the newest of those.
+    newer.append(published("Lighthouse regatta 2", section=sport, published_at=now))
+    newer.append(published("Lighthouse regatta 3", section=sport, published_at=now))
+    in_sport = search.search("lighthouse", section=sport)
+    assert in_sport.narrowed
+    assert {s.headline for s in in_sport.stories} == {
+        "Lighthouse regatta 1",
+        "Lighthouse regatta 2",
+        "Lighthouse regatta 3",
+    }
 
 
 def test_restoring_a_revision_reindexes_its_tags(client, editor, make_story):
