@@ -48,6 +48,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stories", "0006_image_permissions")]
+    dependencies = [("stories", "0007_listing_indexes")]
 
     operations = [migrations.RunPython(create, drop)]
