@@ -49,10 +49,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     # Above the policy headers' middleware: a cached page is stored with its headers,
-    # so a cache hit is answered without building them again.
+    # so a cache hit is answered without building them again (and answers conditional
+    # requests itself).
     "stories.cache.ReaderPageCacheMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "newsroom.security.ContentSecurityPolicyMiddleware",
     "newsroom.security.CrossOriginResourcePolicyMiddleware",
     "newsroom.replica.ReaderReplicaMiddleware",

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class ReaderPageCacheMiddleware:
             return response
         if not settings.NEWSROOM_PAGE_CACHE:
             response = self.get_response(request)
-            if cacheable(response):
+            if cacheable(response) or response.status_code == 304:
                 self.patch_reader_headers(response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
             return response
 
@@ -148,10 +148,17 @@ class ReaderPageCacheMiddleware:
         key = page_key(request, state["generation"])
         response = cache.get(key)
         if response is not None:
+            # ConditionalGetMiddleware sits below, for the pages this one makes.
+            if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+                etag = response.get("ETag")
+                response = get_conditional_response(request, etag=etag, response=response)
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if cacheable(response):
+        if response.status_code == 304:
+            # Answered from the reader's own copy's ETag: the same headers, no page to keep.
+            self.patch_reader_headers(response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        elif cacheable(response):
             timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
             if state["ends"] is not None:
                 timeout = max(0, min(timeout, int(state["ends"] - time.time())))
@@ -163,7 +170,8 @@ class ReaderPageCacheMiddleware:
                 # small chunks, each of which would otherwise be a write to the socket
                 # on every hit, and the ETag would be hashed again on every hit.
                 response.content = response.content
-                set_response_etag(response)
+                if not response.has_header("ETag"):
+                    set_response_etag(response)
                 cache.set(key, response, timeout)
             response["X-Cache"] = "miss"
         return response

@@ -143,10 +143,21 @@ def test_readers_get_cdn_headers_and_editors_get_private_no_store(
 
 def test_an_unchanged_page_answers_304_to_its_etag(client, make_story):
     story = make_story("Conditional", published=True)
-    etag = client.get(story.get_absolute_url())["ETag"]
-    again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304
-    assert again.content == b""
+    first = client.get(story.get_absolute_url())
+    assert first["X-Cache"] == "miss"
+
+    from_cache = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    cache.clear()  # and when the page has to be made again
+    made_again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    for again in (from_cache, made_again):
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again["ETag"] == first["ETag"]
+        assert "s-maxage" in again["Cache-Control"]
+    assert from_cache["X-Cache"] == "hit"
+    changed = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH='"not-the-page"')
+    assert changed.status_code == 200
 
 
 def test_editors_never_fill_the_readers_cache(client, editor_client, make_story, committed):
