@@ -1338,7 +1338,11 @@ def external_summary(result):
         return f"missing: {result['note']}"
     if result.get("error"):
         return f"failed: {result['error'][-300:]}"
-    lines = result.get("output", "").splitlines()
+    # The command's summary at the end of its output, without its rows by kind of
+    # search (in its JSON), so that every database's line shows.
+    lines = [
+        line for line in result.get("output", "").splitlines() if not line.startswith(" " * 14)
+    ]
     shown = "".join(f"\n    {line}" for line in lines[-14:])
     return f"`{result.get('command')}` in {result.get('seconds')} s:{shown}"
 
