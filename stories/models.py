@@ -876,9 +876,14 @@ class StoryQuerySet(models.QuerySet):
                 for position, source in enumerate(document.sources)
             ]
             Citation.objects.bulk_create(Source.objects.resolve(citations))
-            story.link_entities(gazetteer, index=False)
+            linked = story.link_entities(gazetteer, index=False, new_story=created)
             if publish and story.status != Story.Status.PUBLISHED:
                 story.publish()  # which saves the story, and so indexes it
+            elif created:
+                # Just written whole, with no tags yet: indexed as it is in memory.
+                entities = Entity.objects.filter(pk__in=linked).order_by()
+                names = [name for entity in entities for name in entity.names()]
+                search.index_story(story, names=(names, ()))
             else:
                 search.index_story(story)
         return story
@@ -1132,17 +1137,21 @@ class Story(StoryWorkflow, ReaderVisible):
         ]
         return detection.detect(gazetteer, headline=self.headline, texts=texts)
 
-    def link_entities(self, gazetteer=None, *, index=True):
+    def link_entities(self, gazetteer=None, *, index=True, new_story=False):
         """Links the known entities the text names and measures every linked one again.
 
         Entities an editor dismissed for this story stay unlinked. A linked entity the
         text no longer names (or never did: an editor may link one by hand) keeps its
         mention, counted 0. index=False leaves indexing the new entities' names to the
-        caller.
+        caller; new_story says the story was just created, so has no mentions yet.
+        Returns the ids of the entities newly linked.
         """
         found = {d.key: d for d in self.detect_entities(gazetteer)}
-        with transaction.atomic():
-            linked = {m.entity_id: m for m in self.mentions.select_for_update()}
+        if new_story and not found:
+            return set()
+        with transaction.atomic(savepoint=False):
+            mentions = [] if new_story else self.mentions.select_for_update()
+            linked = {m.entity_id: m for m in mentions}
             for entity_id, mention in linked.items():
                 mention.measure(found.get(entity_id))
             Mention.objects.bulk_update(
@@ -1162,6 +1171,7 @@ class Story(StoryWorkflow, ReaderVisible):
             )
             if new and index:
                 search.index_story(self)  # the entities' names are searched too
+        return new
 
     def refresh_mentions(self):
         """Measures the linked entities again, after the text changed; links no others."""

@@ -694,7 +694,11 @@ def index_stories(stories):
         ids = list(stories.using(using).order_by("pk").values_list("pk", flat=True))
     else:
         ids = sorted(set(stories))
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    # One transaction (no savepoint of its own inside a caller's).
+    with (
+        transaction.atomic(using=using, savepoint=False),
+        connections[using].cursor() as cursor,
+    ):
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start : start + BATCH_SIZE]
             rows = _documents(batch, using)
@@ -736,9 +740,21 @@ def _documents(ids, using):
     return rows
 
 
-def index_story(story):
-    """Index `story` as the database now holds it, with its entities and tags."""
-    index_stories([story.pk])
+def index_story(story, *, names=None):
+    """Index `story` as the database now holds it, with its entities and tags.
+
+    `names`, (entity names, tag names), is for a caller that has just written the
+    story and its links in the current transaction, so that the instance is what the
+    database holds: it is indexed as it is, without being read back.
+    """
+    if names is None:
+        index_stories([story.pk])
+        return
+    using = router.db_for_write(models.Story)
+    entity_names, tag_names = names
+    row = (story.pk, document(story, entity_names=entity_names, tag_names=tag_names))
+    with connections[using].cursor() as cursor:
+        backend_for(using).write(cursor, [row])
 
 
 def remove_story(story):

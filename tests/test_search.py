@@ -105,6 +105,24 @@ def test_entity_names_aliases_and_tags_are_searched(published):
     assert found("budget2027") == [story.headline]
 
 
+def test_an_imported_story_is_found_by_its_text_and_its_entities_names(db, tmp_path):
+    from tests.test_textformat import STORY
+
+    Entity.objects.create(name="Ingrid Sæther", aliases=["Quaymaster Sæther"])
+    path = tmp_path / "port-cranes.txt"
+    path.write_text(STORY, encoding="utf-8")
+    call_command("import_stories", str(path), "--publish", stdout=io.StringIO())
+    story = Story.objects.get(import_name="port-cranes.txt")
+
+    assert found("barge") == [story.headline]
+    assert found("quaymaster") == [story.headline]  # an alias of an entity it names
+    # Imported again as a draft's new version, it is indexed from what was stored.
+    path.write_text(STORY.replace("barge", "lorry"), encoding="utf-8")
+    call_command("import_stories", str(path), stdout=io.StringIO())
+    assert found("lorry") == [story.headline]
+    assert found("barge") == []
+
+
 def test_html_in_the_body_is_indexed_as_text_and_snippets_are_escaped(published):
     story = published(
         "Markup story",
