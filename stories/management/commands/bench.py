@@ -1341,7 +1341,9 @@ def external_summary(result):
     # The command's summary at the end of its output, without its rows by kind of
     # search (in its JSON), so that every database's line shows.
     lines = [
-        line for line in result.get("output", "").splitlines() if not line.startswith(" " * 14)
+        line
+        for line in result.get("output", "").splitlines()
+        if not line.startswith(" " * 14) and "by kind" not in line
     ]
     shown = "".join(f"\n    {line}" for line in lines[-14:])
     return f"`{result.get('command')}` in {result.get('seconds')} s:{shown}"
