@@ -196,7 +196,7 @@ CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", not DEBUG)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300, minimum=1)
 # With the local-memory cache every gunicorn worker caches pages of its own; a change
-# saved through one worker reaches the others by replacing this file (stories/cache.py).
+# saved through one worker reaches the others by growing this file (stories/cache.py).
 NEWSROOM_PAGE_CACHE_STAMP = None if REDIS_URL else VAR_DIR / "page-cache.stamp"
 NEWSROOM_UNCACHED_PREFIXES = (f"/{NEWSROOM_ADMIN_PATH}", "/preview/", "/healthz")
 NEWSROOM_PURGE_URL = env_str("NEWSROOM_PURGE_URL")

@@ -155,13 +155,14 @@ class ReaderPageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)
+        timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        if state["ends"] is not None:
+            timeout = max(0, min(timeout, int(state["ends"] - time.time())))
         if response.status_code == 304:
-            # Answered from the reader's own copy's ETag: the same headers, no page to keep.
-            self.patch_reader_headers(response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+            # Answered from the reader's own copy's ETag: the same headers (a CDN keeps
+            # it no longer than the page), no page to keep.
+            self.patch_reader_headers(response, timeout)
         elif cacheable(response):
-            timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
-            if state["ends"] is not None:
-                timeout = max(0, min(timeout, int(state["ends"] - time.time())))
             self.patch_reader_headers(response, timeout)
             if timeout > 0:
                 if hasattr(response, "render") and not response.is_rendered:
