@@ -68,6 +68,16 @@ def union_all(querysets):
     )
 
 
+def count_per_story(links, field):
+    """How many of `links` (rows pointing at a story through `field`) each story has.
+
+    An annotation for Story querysets: a subquery rather than a Count() over a join, so
+    that the count stays right whatever other relations a caller filters or annotates on.
+    """
+    counted = links.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(counted.annotate(n=Count("*")).values("n")), 0)
+
+
 def related_pool(entity_ids, tag_ids, *, story_type):
     """The ids of the RELATED_POOL newest stories linked to each entity and each tag.
 
@@ -171,6 +181,10 @@ class Section(ReaderVisible):
             chain.append(node)
             node = node.parent
         return chain[::-1]
+
+    def subtree(self):
+        """This section and every section below it, as a queryset."""
+        return Section.objects.filter(Q(pk=self.pk) | Q(path__startswith=f"{self.path}/"))
 
     def is_within(self, other):
         """Whether this section is `other` or one of the sections below it."""
@@ -742,27 +756,17 @@ class StoryQuerySet(models.QuerySet):
 
     def in_section(self, section):
         """The stories filed in `section` or in any section below it."""
-        subtree = Section.objects.filter(Q(pk=section.pk) | Q(path__startswith=f"{section.path}/"))
         # section_id IN (...) rather than a join on the path: the story indexes that lead
         # with the section then answer counts and pages without reading other sections.
-        return self.filter(section__in=subtree.values("pk"))
+        return self.filter(section__in=section.subtree().values("pk"))
 
     def cards(self):
         """These stories newest first, with what a listing shows, in one query for the lot."""
-        # A subquery rather than Count("citations"): the count stays right whatever
-        # other relations a caller filters or annotates on.
-        sources = (
-            Citation.objects.filter(story=OuterRef("pk"))
-            .order_by()
-            .values("story")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             self.select_related("section", "lead_image")
             # Cards never show the body, by far the largest column.
             .defer("body")
-            .annotate(source_count=Coalesce(Subquery(sources), 0))
+            .annotate(source_count=count_per_story(Citation.objects.all(), "story"))
             .order_by(*NEWEST_FIRST)
         )
 
@@ -881,8 +885,8 @@ class StoryQuerySet(models.QuerySet):
                 story.publish()  # which saves the story, and so indexes it
             elif created:
                 # Just written whole, with no tags yet: indexed as it is in memory.
-                entities = Entity.objects.filter(pk__in=linked).order_by()
-                names = [name for entity in entities for name in entity.names()]
+                entities = Entity.objects.filter(pk__in=linked).values_list("name", "aliases")
+                names = [name for entity in entities for name in search.names_of(*entity)]
                 search.index_story(story, names=(names, ()))
             else:
                 search.index_story(story)
@@ -1060,25 +1064,7 @@ class Story(StoryWorkflow, ReaderVisible):
         story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
         tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
-        shared = Coalesce(
-            Subquery(
-                mentions.filter(story=OuterRef("pk"))
-                .order_by()
-                .values("story")
-                .annotate(n=Count("*"))
-                .values("n")
-            ),
-            0,
-        ) + Coalesce(
-            Subquery(
-                tagged.filter(object_id=OuterRef("pk"))
-                .order_by()
-                .values("object_id")
-                .annotate(n=Count("*"))
-                .values("n")
-            ),
-            0,
-        )
+        shared = count_per_story(mentions, "story") + count_per_story(tagged, "object_id")
         best = list(
             Story.objects.published()
             .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))

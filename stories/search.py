@@ -30,7 +30,7 @@ from html import escape
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connections, router, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -661,9 +661,7 @@ def search(
     if section is not None:
         # As Story.objects.in_section(), by ids read first: the planner knows how many
         # stories a few ids hold, not how many paths a join and a LIKE will match.
-        sections = models.Section.objects.using(stories.db).filter(
-            Q(pk=section.pk) | Q(path__startswith=f"{section.path}/")
-        )
+        sections = section.subtree().using(stories.db)
         stories = stories.filter(section__in=list(sections.values_list("pk", flat=True)))
     if entity is not None:
         stories = stories.filter(pk__in=entity.mentions.values("story"))
@@ -708,6 +706,11 @@ def index_stories(stories):
                 backend.delete(cursor, missing)  # deleted meanwhile
 
 
+def names_of(name, aliases):
+    """The names an entity is searched by: its name and its aliases."""
+    return [name, *(alias for alias in aliases or () if isinstance(alias, str))]
+
+
 def _documents(ids, using):
     """(story id, document) for each of the stories `ids` that exists."""
     story_model = models.Story
@@ -716,9 +719,7 @@ def _documents(ids, using):
     for story_id, name, aliases in mentions.values_list(
         "story_id", "entity__name", "entity__aliases"
     ):
-        names = entity_names.setdefault(story_id, [])
-        names.append(name)
-        names.extend(a for a in aliases or () if isinstance(a, str))
+        entity_names.setdefault(story_id, []).extend(names_of(name, aliases))
     tagged = story_model.tags.through.objects.using(using).filter(
         content_type=ContentType.objects.db_manager(using).get_for_model(story_model),
         object_id__in=ids,
