@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "stories",
+    # Benchmark and load tooling (`make bench`, `make loadtest`); no models, no URLs.
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -52,7 +54,7 @@ MIDDLEWARE = [
     # Above the policy headers' middleware: a cached page is stored with its headers,
     # so a cache hit is answered without building them again (and answers conditional
     # requests itself).
-    "stories.cache.ReaderPageCacheMiddleware",
+    "stories.page_cache.ReaderPageCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "newsroom.security.ContentSecurityPolicyMiddleware",
     "newsroom.security.CrossOriginResourcePolicyMiddleware",
@@ -191,17 +193,17 @@ CACHES = {
 }
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
 
-# Reader pages cached in CACHES["default"] (see stories/cache.py); off while developing
+# Reader pages cached in CACHES["default"] (see stories/page_cache.py); off while developing
 # so template edits show at once.
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", not DEBUG)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300, minimum=1)
 # With the local-memory cache every gunicorn worker caches pages of its own; a change
-# saved through one worker reaches the others by growing this file (stories/cache.py).
+# saved through one worker reaches the others by growing this file (stories/page_cache.py).
 NEWSROOM_PAGE_CACHE_STAMP = None if REDIS_URL else VAR_DIR / "page-cache.stamp"
 NEWSROOM_UNCACHED_PREFIXES = (f"/{NEWSROOM_ADMIN_PATH}", "/preview/", "/healthz")
 NEWSROOM_PURGE_URL = env_str("NEWSROOM_PURGE_URL")
 NEWSROOM_PURGE_BACKEND = (
-    "stories.cache.HttpPurge" if NEWSROOM_PURGE_URL else "stories.cache.NoPurge"
+    "stories.page_cache.HttpPurge" if NEWSROOM_PURGE_URL else "stories.page_cache.NoPurge"
 )
 
 NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from stories.models import ShareLink
 from stories.views import get_story_or_404, story_page
-from stories.workflow import ShareLink
 
 
 def private(response):

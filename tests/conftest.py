@@ -26,7 +26,7 @@ def _stamp_folder(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _own_page_cache_stamp(settings, _stamp_folder):
-    # The stamp file that tells other processes of a change (stories/cache.py): the
+    # The stamp file that tells other processes of a change (stories/page_cache.py): the
     # suite's own, so that another process on the machine cannot drop its pages.
     settings.NEWSROOM_PAGE_CACHE_STAMP = _stamp_folder / "page-cache.stamp"
 

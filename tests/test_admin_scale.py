@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.admin import periods_in_use
+from stories.admin.base import periods_in_use
 from stories.models import Story
 
 User = get_user_model()

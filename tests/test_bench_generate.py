@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from bench.management.commands.bench import parse_wrk
 from stories import richtext, textformat
-from stories.management.commands.bench import parse_wrk
 from stories.models import Entity, Section, Source, Story
 
 STORIES = 50

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from stories import models, richtext
+from stories import richtext
 from stories.models import Citation, Entity, Publisher, Section, Source, StatusChange, Story
+from stories.models import stories as story_models
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +110,10 @@ def test_a_slug_taken_between_making_it_and_saving_is_made_again(make_story, mon
     # the slug was free when looked up, and is taken by the time of the insert.
     first = make_story("Same words")
     made = iter(["same-words"])
-    real = models.unique_slug
-    monkeypatch.setattr(models, "unique_slug", lambda *a, **k: next(made, None) or real(*a, **k))
+    real = story_models.unique_slug
+    monkeypatch.setattr(
+        story_models, "unique_slug", lambda *a, **k: next(made, None) or real(*a, **k)
+    )
 
     second = Story.objects.create(title="Same words", headline="Same words")
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.workflow import Correction
+from stories.models import Correction
 from tests.test_admin import form_data
 
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from stories import richtext, textformat
 from stories.detection import link_first_mentions
-from stories.models import Entity, EntityQuerySet, Mention, Story
+from stories.models import Entity, Mention, Story
+from stories.models.entities import EntityQuerySet
 
 pytestmark = pytest.mark.django_db
 

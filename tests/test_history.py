@@ -6,8 +6,8 @@ from django.urls import reverse
 from reversion.models import Version
 
 from stories import richtext
-from stories.models import Citation, Entity, Mention, Story
-from stories.workflow import Snapshot, compare, word_diff
+from stories.history import compare, word_diff
+from stories.models import Citation, Entity, Mention, Snapshot, Story
 from tests.test_admin import form_data
 
 

@@ -129,7 +129,7 @@ def test_the_change_page_has_the_focal_point_picker_and_where_the_image_is_used(
 
     page = response.content.decode()
     assert 'data-focal-point-picker data-input-x="id_focal_x" data-input-y="id_focal_y"' in page
-    assert "admin/js/focal_point.js" in page
+    assert "stories/admin/focal_point.js" in page
     # No inline script: the picker is wired up by the static file only.
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/(ld\+)?json)[^>]*>", page)
     assert 'name="focal_x"' in page and 'name="focal_y"' in page

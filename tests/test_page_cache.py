@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from stories import cache as page_cache
+from stories import page_cache
 from stories.models import Story
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_every_change_calls_the_cdn_purge_hook_with_surrogate_keys(
     server = ThreadingHTTPServer(("127.0.0.1", 0), PurgeRecorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        settings.NEWSROOM_PURGE_BACKEND = "stories.cache.HttpPurge"
+        settings.NEWSROOM_PURGE_BACKEND = "stories.page_cache.HttpPurge"
         settings.NEWSROOM_PURGE_URL = f"http://127.0.0.1:{server.server_port}/"
         PurgeRecorder.received.clear()
         story = committed(make_story, "Purged", published=True)

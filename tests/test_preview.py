@@ -9,8 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.models import Story
-from stories.workflow import ShareLink
+from stories.models import ShareLink, Story
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_related_entities_come_from_the_entitys_recent_stories(
     client, make_story, qatar, hamas, egypt, monkeypatch
 ):
     # An entity named in thousands of stories has only its newest ones looked at.
-    monkeypatch.setattr("stories.models.RELATED_POOL", 1)
+    monkeypatch.setattr("stories.models.entities.RELATED_POOL", 1)
     mention(make_story("Long ago", published=True), qatar, hamas)
     mention(make_story("Today", published=True), qatar, egypt)
 

@@ -74,7 +74,7 @@ def test_related_stories_are_the_recent_coverage_of_each_subject(
 ):
     # Each subject offers its newest few stories, so that a broad tag with thousands of
     # stories costs no more than a rare one: an old story is not scored at all.
-    monkeypatch.setattr("stories.models.RELATED_POOL", 2)
+    monkeypatch.setattr("stories.models.sql.RELATED_POOL", 2)
     story = name(make_story("Talks stall", published=True), qatar)
     story.tags.add("diplomacy")
     old = name(make_story("Qatar talks, a year ago", published=True), qatar)

@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import stories.workflow
+import stories.models.workflow
 
 # (app label, model, actions) each group is given; "stories.story" custom permissions are
 # named in full. What the roles may do with these is decided in Story.can().
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
             name="ShareLink",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("key", models.CharField(default=stories.workflow.new_share_key, editable=False, max_length=64, unique=True)),
+                ("key", models.CharField(default=stories.models.workflow.new_share_key, editable=False, max_length=64, unique=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("expires_at", models.DateTimeField()),
                 ("revoked_at", models.DateTimeField(blank=True, null=True)),

@@ -3,7 +3,7 @@
 from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 
-from stories.admin import IndexedDates
+from stories.admin.base import IndexedDates
 
 register = template.Library()
 

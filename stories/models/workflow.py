@@ -1,15 +1,14 @@
 """The editorial workflow: who may do what to a story, its status changes, its history.
 
 StoryWorkflow and StatusChangeNotice are mixed into Story and StatusChange, so these
-are those models' own methods; they live here to keep models.py about the content.
-The workflow's own models (corrections, share links, presence) are here too.
+are those models' own methods; they live here to keep stories.py about the content.
+The workflow's own models (status changes, corrections, share links, presence) are here
+too, with Snapshot, a story as a revision kept it.
 """
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from difflib import SequenceMatcher
 
 import reversion
 from django.conf import settings
@@ -19,18 +18,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils import timezone
+from taggit.models import Tag
 
-from stories import richtext, search
+from stories import search
+from stories.dates import local_time
+from stories.models.entities import Entity, Mention
+from stories.models.sections import Section
+from stories.models.sources import Citation
 
 
-def local_time(value, fmt="j M Y, H:i"):
-    """`value` in the newsroom's time zone, saying which: "25 Nov 2026, 14:05 Europe/Vienna"."""
-    if value is None:
-        return ""
-    return f"{dateformat.format(timezone.localtime(value), fmt)} {settings.TIME_ZONE}"
+class StoryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 # What each workflow action is called in messages ("… may not publish this story").
@@ -170,8 +173,6 @@ class StoryWorkflow(models.Model):
         A refused change raises PermissionDenied (role) or ValidationError (status,
         missing comment) and changes nothing.
         """
-        from stories.models import StatusChange
-
         to = self.Status(to)
         comment = comment.strip()
         with transaction.atomic():
@@ -239,10 +240,6 @@ class StoryWorkflow(models.Model):
         Citations, mentions, tags and authors come back as the revision had them; an
         entity or section deleted since is left out rather than failing the restore.
         """
-        from taggit.models import Tag
-
-        from stories.models import Citation, Entity, Mention, Section
-
         if by is not None and not self.can(by, "restore"):
             raise PermissionDenied(
                 f"{by.get_username()} may not change this story: their role does not allow it."
@@ -366,6 +363,23 @@ class StatusChangeNotice(models.Model):
         return send_mass_mail([(subject, "\n".join(lines), None, recipients)])
 
 
+class StatusChange(StatusChangeNotice, models.Model):
+    story = models.ForeignKey("stories.Story", models.CASCADE, related_name="status_changes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, choices=StoryStatus.choices)
+    to_status = models.CharField(max_length=20, choices=StoryStatus.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
 class Correction(models.Model):
     """A note appended to a published story: a correction of a mistake, or an update."""
 
@@ -472,13 +486,6 @@ class Presence(models.Model):
         return f"{self.user} on {self.story}"
 
 
-# History: what a revision kept, and readable differences between two of them.
-
-# Words, runs of white space and single other characters: a word-level diff that
-# keeps the text's own spacing and line breaks.
-TOKENS = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
-
-
 @dataclass
 class Snapshot:
     """A story as one revision kept it (or as it is now), in comparable form."""
@@ -537,104 +544,3 @@ class Snapshot:
             tag_ids=sorted(story.tags.values_list("pk", flat=True)),
             author_ids=sorted(story.authors.values_list("pk", flat=True)),
         )
-
-
-def readable_text(html):
-    """Stored rich text as plain text to compare: a paragraph a line, "## " before headings."""
-    lines = []
-    for block in richtext.html_to_blocks(html or ""):
-        lines.append(f"## {block.text}" if block.kind != richtext.PARAGRAPH else block.text)
-    return "\n\n".join(lines)
-
-
-def word_diff(old, new):
-    """(old, new) as escaped HTML, words only in `old` in <del>, only in `new` in <ins>."""
-    a, b = TOKENS.findall(old or ""), TOKENS.findall(new or "")
-    left, right = [], []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
-        if op == "equal":
-            left.append(conditional_escape(old_part))
-            right.append(conditional_escape(new_part))
-            continue
-        if old_part:
-            left.append(format_html("<del>{}</del>", old_part))
-        if new_part:
-            right.append(format_html("<ins>{}</ins>", new_part))
-    return mark_safe("".join(left)), mark_safe("".join(right))
-
-
-@dataclass
-class FieldDiff:
-    label: str
-    old: str
-    new: str
-
-    @property
-    def changed(self):
-        return self.old != self.new
-
-    def sides(self):
-        return word_diff(self.old, self.new)
-
-
-def compare(old, new):
-    """The differences between two Snapshots, field by field, as FieldDiffs (all fields)."""
-    from taggit.models import Tag
-
-    from stories.models import Entity, Section, Story
-
-    users = get_user_model().objects.in_bulk(set(old.author_ids) | set(new.author_ids))
-    tags = Tag.objects.in_bulk(set(old.tag_ids) | set(new.tag_ids))
-    entity_ids = {m["entity_id"] for m in old.mentions + new.mentions}
-    entities = Entity.objects.in_bulk(entity_ids)
-    section_ids = {old.fields.get("section_id"), new.fields.get("section_id")} - {None}
-    sections = Section.objects.in_bulk(section_ids)
-
-    def name(objects, pk, missing):
-        obj = objects.get(pk)
-        return str(obj) if obj is not None else missing
-
-    def person(pk):
-        user = users.get(pk)
-        return (user.get_full_name() or user.get_username()) if user else f"(deleted user {pk})"
-
-    def people(snapshot):
-        return "\n".join(person(pk) for pk in snapshot.author_ids)
-
-    def sources(snapshot):
-        return "\n".join(
-            f"{row['title']} — {row['url']}"
-            + (f" ({row['publisher_name']})" if row["publisher_name"] else "")
-            for row in snapshot.citations
-        )
-
-    def mentioned(snapshot):
-        return "\n".join(
-            sorted(name(entities, m["entity_id"], "(deleted entity)") for m in snapshot.mentions)
-        )
-
-    def section(snapshot):
-        pk = snapshot.fields.get("section_id")
-        return name(sections, pk, "(deleted section)") if pk else ""
-
-    labels = {f.name: f.verbose_name[:1].upper() + f.verbose_name[1:] for f in Story._meta.fields}
-    diffs = []
-    for name_ in Snapshot.TEXT_FIELDS:
-        old_value, new_value = old.fields.get(name_, ""), new.fields.get(name_, "")
-        if name_ in ("summary", "body"):
-            old_value, new_value = readable_text(old_value), readable_text(new_value)
-        diffs.append(FieldDiff(labels[name_], old_value or "", new_value or ""))
-    diffs += [
-        FieldDiff("Slug", old.fields.get("slug", ""), new.fields.get("slug", "")),
-        FieldDiff("Section", section(old), section(new)),
-        FieldDiff("Authors", people(old), people(new)),
-        FieldDiff(
-            "Tags",
-            ", ".join(sorted(name(tags, pk, "") for pk in old.tag_ids)),
-            ", ".join(sorted(name(tags, pk, "") for pk in new.tag_ids)),
-        ),
-        FieldDiff("Sources cited", sources(old), sources(new)),
-        FieldDiff("Entities mentioned", mentioned(old), mentioned(new)),
-    ]
-    return diffs

@@ -267,7 +267,7 @@ def existing_counts(name, url):
 
 def reader_searches(count, seed):
     """`count` (text, filters, kind) a reader might search for, from the newsroom's words."""
-    from stories.management.commands import bench_generate as generated
+    from bench.management.commands import bench_generate as generated
     from stories.models import Entity, Section, Story
 
     rng = random.Random(seed)

@@ -23,8 +23,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.models import Version
 
-from stories.models import Story
-from stories.workflow import Correction, Snapshot, compare, local_time
+from stories.dates import local_time
+from stories.history import compare
+from stories.models import Correction, Snapshot, Story
 
 # The workflow buttons: (value posted as "transition", status it moves to, label).
 # "scheduled" is publishing at the time given in the form rather than now.

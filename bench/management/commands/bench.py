@@ -932,8 +932,7 @@ def detection_timing(*, names=10_000, words=5_000, runs=100):
     """The Gazetteer of `names` names over a text of `words` words: build and find times."""
     import random
 
-    from stories.detection import Gazetteer
-    from stories.management.commands.bench_generate import (
+    from bench.management.commands.bench_generate import (
         FIRST_NAMES,
         LAST_NAMES,
         NOUNS,
@@ -941,6 +940,7 @@ def detection_timing(*, names=10_000, words=5_000, runs=100):
         PLACE_TAILS,
         TOPICS,
     )
+    from stories.detection import Gazetteer
 
     rng = random.Random(5)
     pool = [f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES]

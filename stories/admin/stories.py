@@ -1,0 +1,212 @@
+"""Stories in the admin: the list, the form and its inlines."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils.html import format_html
+
+from stories import search
+from stories.admin.base import (
+    AuthorListFilter,
+    SectionListFilter,
+    SectionPickerMixin,
+    count_of,
+    link_sections,
+    short_time,
+)
+from stories.admin.suggestions import EntitySuggestionsMixin
+from stories.admin.workflow import StoryWorkflowAdmin
+from stories.forms import CitationForm, StoryForm
+from stories.models import (
+    Citation,
+    Mention,
+    StatusChange,
+    Story,
+)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    form = CitationForm
+    fields = ["position", "title", "url", "publisher_name", "published_on", "source_link"]
+    readonly_fields = ["source_link"]
+    ordering = ["position", "pk"]
+    extra = 1
+    verbose_name = "citation"
+    verbose_name_plural = "sources cited"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    @admin.display(description="shared source")
+    def source_link(self, citation):
+        if citation.source_id is None:
+            return ""  # found when the citation is saved
+        url = reverse("admin:stories_source_change", args=[citation.source_id])
+        return format_html('<a href="{}">{}</a>', url, citation.source)
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    fields = ["entity", "count", "in_headline", "first_position", "salience"]
+    # How often and where an entity is named is measured from the text, not chosen.
+    readonly_fields = ["count", "in_headline", "first_position", "salience"]
+    autocomplete_fields = ["entity"]
+    extra = 1
+    verbose_name_plural = "entities mentioned"
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The story's status history; written only by Story.change_status()."""
+
+    model = StatusChange
+    fields = ["from_status", "to_status", "by", "at", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "status history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Story)
+class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin, admin.ModelAdmin):
+    form = StoryForm
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "publication_time",
+        "updated",
+        "source_count",
+        "entity_count",
+    ]
+    list_select_related = []  # link_sections() supplies the sections
+    # Work not yet published first (whatever the database does with NULLs), then newest:
+    # the order of the story_newest_first index, so a page is read from it, not sorted.
+    ordering = [F("published_at").desc(nulls_first=True), "-created_at"]
+    list_filter = [
+        "status",
+        ("section", SectionListFilter),
+        AuthorListFilter,
+        "published_at",
+    ]
+    # Only shows the search box: get_search_results() searches the full-text index.
+    search_fields = ["headline"]
+    # Drawn from the index by the change list template (see IndexedDates).
+    date_hierarchy = "published_at"
+    # "N results (Show all)" under a filter: a second count of every story costs more
+    # than the page itself at 100,000 stories.
+    show_full_result_count = False
+    autocomplete_fields = ["section", "authors", "lead_image"]
+    save_on_top = True
+    fieldsets = [
+        (
+            "Text",
+            {
+                "description": "In the order of the story text format.",
+                "fields": [
+                    "title",
+                    "headline",
+                    "dek",
+                    "story_line",
+                    "summary",
+                    "full_headline",
+                    "body",
+                ],
+            },
+        ),
+        ("Filing", {"fields": ["section", "lead_image", "tags", "authors"]}),
+        (
+            "Publication",
+            {
+                "description": "The status changes only through the workflow buttons "
+                "at the foot of this page and the actions on the list of stories, which "
+                "record who did it.",
+                "fields": [
+                    "status_label",
+                    "published_at",
+                    "slug",
+                    "created_at",
+                    "updated_at",
+                    "import_name",
+                ],
+            },
+        ),
+    ]
+    readonly_fields = ["status_label", "published_at", "created_at", "updated_at", "import_name"]
+    inlines = [CitationInline, MentionInline, StatusChangeInline]
+    actions = ["submit_for_review", "approve", "publish_now", "withdraw"]
+
+    def get_inlines(self, request, obj):
+        # A story being added has no history yet.
+        return self.inlines if obj else [CitationInline, MentionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                source_count=count_of(Citation.objects, "story"),
+                entity_count=count_of(Mention.objects, "story"),
+            )
+        )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        link_sections(changelist.result_list, "section")
+        return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        # The readers' index and query language, across every state.
+        if not search_term.strip():
+            return queryset, False
+        return search.search(search_term, published_only=False, stories=queryset).matching, False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Tags and mentions are saved after the story itself: index them as they are now.
+        search.index_story(form.instance)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            search.index_stories(ids)  # takes the deleted stories out of the index
+
+    def view_on_site(self, story):
+        # Readers cannot see a story before it is published, so neither link to it.
+        return story.get_absolute_url() if story.is_published else None
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, story):
+        if story.is_scheduled:
+            return "Scheduled"
+        return story.get_status_display()
+
+    @admin.display(description="publication time", ordering="published_at")
+    def publication_time(self, story):
+        return short_time(story.published_at)
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, story):
+        return short_time(story.updated_at)
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, story):
+        return story.source_count
+
+    @admin.display(description="entities", ordering="entity_count")
+    def entity_count(self, story):
+        return story.entity_count

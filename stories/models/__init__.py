@@ -1,0 +1,41 @@
+"""The stories app's models, one module per family, all importable from here."""
+
+from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
+from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
+from stories.models.images import Image
+from stories.models.sections import RESERVED_SECTION_SLUGS, Section
+from stories.models.sources import Citation, Publisher, Source, SourceInbox
+from stories.models.stories import Story
+from stories.models.workflow import (
+    Correction,
+    Presence,
+    ShareLink,
+    Snapshot,
+    StatusChange,
+    StoryStatus,
+)
+
+__all__ = [
+    "NEWEST_FIRST",
+    "RELATED_POOL",
+    "RESERVED_SECTION_SLUGS",
+    "Citation",
+    "Correction",
+    "DismissedSuggestion",
+    "Entity",
+    "EntitySuggestions",
+    "Image",
+    "Mention",
+    "Presence",
+    "Publisher",
+    "ReaderVisible",
+    "Section",
+    "ShareLink",
+    "Snapshot",
+    "Source",
+    "SourceInbox",
+    "StatusChange",
+    "Story",
+    "StoryStatus",
+    "unique_slug",
+]

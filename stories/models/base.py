@@ -1,0 +1,68 @@
+"""What the content models share: slugs, per-story counts, and dropping cached pages."""
+
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.text import slugify
+
+from stories.page_cache import content_changed
+
+# Listings' order; the index on (status, published_at, created_at, id) reads in it.
+NEWEST_FIRST = ["-published_at", "-created_at", "-pk"]
+# How many of the newest stories of each entity and tag a story's related ones come from.
+RELATED_POOL = 50
+
+
+def unique_slug(model, text, *, max_length=200, exclude_pk=None):
+    """A slug for `text` that no other row of `model` has, suffixed -2, -3... if needed."""
+    base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    # Most often the plain slug is free: one lookup in the unique index says so, where
+    # the prefix search below may read every slug (SQLite's LIKE cannot use the index).
+    if not model.objects.filter(slug=base).exclude(pk=exclude_pk).exists():
+        return base
+    taken = set(
+        model.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
+    return slug
+
+
+def count_per_story(links, field):
+    """How many of `links` (rows pointing at a story through `field`) each story has.
+
+    An annotation for Story querysets: a subquery rather than a Count() over a join, so
+    that the count stays right whatever other relations a caller filters or annotates on.
+    """
+    counted = links.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(counted.annotate(n=Count("*")).values("n")), 0)
+
+
+class ReaderVisible(models.Model):
+    """A model whose rows readers see: saving or deleting one drops cached pages."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        content_changed(keys=self.purge_keys())
+
+    def delete(self, *args, **kwargs):
+        keys = self.purge_keys()
+        result = super().delete(*args, **kwargs)
+        content_changed(keys=keys)
+        return result
+
+    def surrogate_key(self):
+        """The key naming this row on the pages that show it (Surrogate-Key header)."""
+        return f"{self._meta.model_name}-{self.pk}"
+
+    def purge_keys(self):
+        """Keys of the pages a change to this row affects."""
+        return [self.surrogate_key(), "listings"]

@@ -1,0 +1,525 @@
+"""Stories: what readers read, and how they are listed, imported and linked to entities."""
+
+import reversion
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
+
+from stories import detection, richtext, search, textformat
+from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
+from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
+from stories.models.images import Image
+from stories.models.sections import Section
+from stories.models.sources import Citation, Source
+from stories.models.sql import related_pool, union_all
+from stories.models.workflow import StoryStatus, StoryWorkflow
+
+# Tries at saving a new story under a slug made for it, when others take them meanwhile.
+SLUG_ATTEMPTS = 3
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published, with a publication time that has come.
+
+        A story scheduled for later is stored as published with a future time, so it
+        appears by itself when its time comes, without any job running.
+        """
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_lead_images(self):
+        """These stories with their lead images (and so the renditions) in the same query."""
+        return self.select_related("lead_image")
+
+    def in_section(self, section):
+        """The stories filed in `section` or in any section below it."""
+        # section_id IN (...) rather than a join on the path: the story indexes that lead
+        # with the section then answer counts and pages without reading other sections.
+        return self.filter(section__in=section.subtree().values("pk"))
+
+    def cards(self):
+        """These stories newest first, with what a listing shows, in one query for the lot."""
+        return (
+            self.select_related("section", "lead_image")
+            # Cards never show the body, by far the largest column.
+            .defer("body")
+            .annotate(source_count=count_per_story(Citation.objects.all(), "story"))
+            .order_by(*NEWEST_FIRST)
+        )
+
+    def front(self, sections, *, newest, per_section, tree=None):
+        """The front page's stories, in one query however many sections.
+
+        (the `newest` newest of these stories, {section: the newest `per_section` of
+        the others filed in it or below it}). `sections` are disjoint (none below
+        another), such as the top-level ones; `tree`, when the caller has it, is every
+        section. Each part reads the head of the listing index rather than ranking
+        every story.
+        """
+        sections = list(sections)
+        # The sections below each, from `tree` or one small query: a plain list of ids
+        # in each select costs a fraction of in_section()'s subquery to build.
+        everything = list(Section.objects.only("path")) if tree is None else tree
+        top = self.order_by(*NEWEST_FIRST).values("pk")[:newest]
+        others = self.exclude(pk__in=top)
+        picked = union_all(
+            [
+                top,
+                *(
+                    others.filter(section__in=[s.pk for s in everything if s.is_within(section)])
+                    .order_by(*NEWEST_FIRST)
+                    .values("pk")[:per_section]
+                    for section in sections
+                ),
+            ]
+        )
+        # The picked rows are fetched by key alone (their filters were applied in the
+        # picking; repeated here, they would lead the planner to read the listing
+        # index from the top), unordered, and put in order here. Every other story is
+        # older than the newest few, so those come first.
+        stories = sorted(
+            self.model.objects.filter(pk__in=picked).cards().order_by(),
+            key=lambda story: (story.published_at, story.created_at, story.pk),
+            reverse=True,
+        )
+        by_pk = {section.pk: [] for section in sections}
+        for story in stories[newest:]:
+            home = next(s for s in sections if story.section and story.section.is_within(s))
+            by_pk[home.pk].append(story)
+        return stories[:newest], {section: by_pk[section.pk] for section in sections}
+
+    def draft_from_sources(self, sources, *, author=None):
+        """A new draft citing `sources` in the order given, headed by the first's title.
+
+        The working headline (and the slug made from it) stand until the writer
+        replaces them; clearing the slug makes a new one from the headline.
+        """
+        sources = list(sources)
+        if not sources:
+            raise ValidationError("Select at least one source to start a story from.")
+        headline = sources[0].title[: Story._meta.get_field("headline").max_length]
+        with transaction.atomic():
+            story = self.create(title=headline, headline=headline)
+            if author is not None:
+                story.authors.add(author)
+            Citation.objects.bulk_create(
+                Citation(
+                    story=story,
+                    source=source,
+                    position=position,
+                    title=source.title,
+                    url=source.url,
+                    publisher_name=source.publisher.name if source.publisher else "",
+                    published_on=source.published_on,
+                )
+                for position, source in enumerate(sources)
+            )
+        return story
+
+    def import_document(self, document, *, name, section=None, publish=False, gazetteer=None):
+        """The story imported from `document` (a textformat.Document) read from file `name`.
+
+        A story imported before from a file of that name is updated in place: same slug,
+        its citations replaced. `section` (when given) files the story there; `publish`
+        publishes it unless it is published already. All or nothing.
+
+        The known entities the story names are linked (see Story.link_entities());
+        importing many stories, pass one `gazetteer` (Entity.objects.gazetteer()) for all.
+        """
+        with transaction.atomic():
+            story = self.select_for_update().filter(import_name=name).first()
+            created = story is None
+            story = story or Story(import_name=name)
+            story.title = document.title
+            story.headline = document.headline
+            story.dek = document.dek
+            story.story_line = document.story_line
+            story.summary = richtext.blocks_to_html(
+                richtext.Block(richtext.PARAGRAPH, text) for text in document.summary
+            )
+            story.full_headline = document.full_headline
+            story.body = richtext.blocks_to_html(document.body)
+            if section is not None:
+                story.section = section
+            # Indexed once below, with its entities, rather than at each step.
+            story.save(index=False)
+            if not created:
+                story.citations.all().delete()
+            citations = [
+                Citation(
+                    story=story,
+                    position=position,
+                    title=source.title,
+                    url=source.url,
+                    publisher_name=source.publisher,
+                    published_on=source.published_on,
+                )
+                for position, source in enumerate(document.sources)
+            ]
+            Citation.objects.bulk_create(Source.objects.resolve(citations))
+            linked = story.link_entities(gazetteer, index=False, new_story=created)
+            if publish and story.status != Story.Status.PUBLISHED:
+                story.publish()  # which saves the story, and so indexes it
+            elif created:
+                # Just written whole, with no tags yet: indexed as it is in memory.
+                entities = Entity.objects.filter(pk__in=linked).values_list("name", "aliases")
+                names = [name for entity in entities for name in search.names_of(*entity)]
+                search.index_story(story, names=(names, ()))
+            else:
+                search.index_story(story)
+        return story
+
+
+class Story(StoryWorkflow, ReaderVisible):
+    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's."""
+
+    Status = StoryStatus
+
+    title = models.CharField(
+        max_length=300, help_text="The meta title used by search engines and social media."
+    )
+    headline = models.CharField(max_length=300)
+    dek = models.TextField(blank=True, help_text="The one-sentence standfirst.")
+    story_line = models.CharField(
+        max_length=300, blank=True, help_text="The short title used in listings."
+    )
+    summary = models.TextField(blank=True, help_text="Sanitised HTML: one or more paragraphs.")
+    full_headline = models.CharField("full-story headline", max_length=300, blank=True)
+    body = models.TextField(blank=True, help_text="Sanitised HTML: paragraphs and subheadings.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="Part of the story's address; made from the headline when left empty.",
+    )
+    section = models.ForeignKey(
+        Section, models.PROTECT, null=True, blank=True, related_name="stories"
+    )
+    lead_image = models.ForeignKey(
+        Image,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_stories",
+        help_text="Shown at the top of the story, in listings, feeds and link previews.",
+    )
+    tags = TaggableManager(blank=True)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="authored_stories"
+    )
+    sources = models.ManyToManyField(
+        Source, through="Citation", blank=True, related_name="stories"
+    )
+    entities = models.ManyToManyField(
+        Entity, through="Mention", blank=True, related_name="stories"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField("publication time", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The name of the text file the story was imported from: re-importing a file of
+    # the same name updates this story instead of creating another.
+    import_name = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # Goes up by one with every full save. The change form posts back the number it was
+    # opened at, so a save over someone else's newer save is refused, not silently lost.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        get_latest_by = "published_at"
+        verbose_name_plural = "stories"
+        indexes = [
+            # Listings read the published stories in NEWEST_FIRST order off this one...
+            models.Index(
+                fields=["status", "published_at", "created_at", "id"], name="story_listing_idx"
+            ),
+            # ...and a section's, off this one: its front's count and pages.
+            models.Index(
+                fields=["section", "status", "published_at", "created_at", "id"],
+                name="story_section_listing_idx",
+            ),
+            # Whether stories found through another table (an entity's mentions, a tag)
+            # are published, and their order, without reading their rows and bodies.
+            models.Index(
+                fields=["id", "status", "published_at", "created_at"], name="story_state_idx"
+            ),
+            # The sitemap index's last modification: the newest update of a published story.
+            models.Index(
+                fields=["status", "updated_at", "published_at"], name="story_updated_idx"
+            ),
+            # Every story newest first, as the admin lists them (drafts, with no time,
+            # first: NULLS FIRST is PostgreSQL's default for DESC, and SQLite reads
+            # the NULL end of the index first). Also makes the admin's date hierarchy
+            # and its first and last dates index lookups.
+            models.Index(
+                fields=["-published_at", "-created_at", "-id"], name="story_newest_first"
+            ),
+        ]
+        permissions = [
+            ("edit_any_story", "Can edit any story, whoever wrote it and whatever its status"),
+            ("approve_story", "Can approve stories in review or send them back"),
+            ("publish_story", "Can publish, schedule and unschedule stories"),
+            ("withdraw_story", "Can withdraw published stories and reopen them"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, index=True, **kwargs):
+        """Saves the story and indexes it for search; index=False leaves that to the caller.
+
+        Only a caller that writes more of the story straight after (its citations and
+        mentions, as import_document() does) and then indexes it once passes False.
+        """
+        self.summary = richtext.sanitise(self.summary)
+        self.body = richtext.sanitise(self.body)
+        made_slug = not self.slug
+        if made_slug:
+            self.slug = unique_slug(Story, self.headline or self.title, exclude_pk=self.pk)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "version" in update_fields:
+            self.version += 1
+        for attempt in range(SLUG_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                    # Every save, status changes included: the index reads the story
+                    # back, so it never takes text this instance may have out of date.
+                    if index:
+                        search.index_story(self)
+                return
+            except IntegrityError:
+                # Another process (an editor, a parallel import) took the slug made for
+                # this story between looking and saving: make another.
+                taken = Story.objects.filter(slug=self.slug).exclude(pk=self.pk).exists()
+                if not (made_slug and taken) or attempt == SLUG_ATTEMPTS - 1:
+                    raise
+                self.slug = unique_slug(Story, self.headline or self.title, exclude_pk=self.pk)
+
+    def get_absolute_url(self):
+        return reverse("stories:story", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            search.remove_story(self)
+            return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and not self.is_published
+
+    def related_stories(self, *, limit=4):
+        """Published stories sharing entities or tags with this one, most shared first.
+
+        The candidates are the RELATED_POOL newest stories linked to each of this
+        story's entities and tags: recent coverage of the same subjects, found by reading
+        the head of an index per subject, where scoring every story that ever shared a
+        broad tag would read thousands. Ties go to the newest.
+
+        Reads this story's mentions and tags through whatever was prefetched, so a page
+        that has them already pays two queries: the ranking, then the chosen cards.
+        """
+        entity_ids = [mention.entity_id for mention in self.mentions.all()]
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        if not entity_ids and not tag_ids:
+            return []
+        story_type = ContentType.objects.get_for_model(Story)
+        mentions = Mention.objects.filter(entity__in=entity_ids)
+        tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
+        shared = count_per_story(mentions, "story") + count_per_story(tagged, "object_id")
+        best = list(
+            Story.objects.published()
+            .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))
+            .exclude(pk=self.pk)
+            .annotate(shared=shared)
+            .order_by("-shared", *NEWEST_FIRST)
+            .values_list("pk", flat=True)[:limit]
+        )
+        chosen = {story.pk: story for story in Story.objects.filter(pk__in=best).cards()}
+        return [chosen[pk] for pk in best if pk in chosen]
+
+    def publication_problems(self):
+        """What must be fixed before this story can be published, in words for the editor."""
+        problems = []
+        if self.lead_image_id and not self.lead_image.alt_text.strip():
+            problems.append(
+                f"The lead image “{self.lead_image}” needs alt text (what it shows, for "
+                "readers who cannot see it) before the story is published."
+            )
+        return problems
+
+    def clean(self):
+        # What stops publishing also stops a published story being saved into that state.
+        if self.status == self.Status.PUBLISHED and (problems := self.publication_problems()):
+            raise ValidationError(problems)
+
+    def summary_blocks(self):
+        return richtext.html_to_blocks(self.summary)
+
+    def body_blocks(self):
+        return richtext.html_to_blocks(self.body)
+
+    def body_with_entity_links(self):
+        """The body with the first mention of each linked entity linked to its page.
+
+        Reads the mentions through whatever was prefetched (with their entities).
+        """
+        links = [(m.entity.get_absolute_url(), m.entity.names()) for m in self.mentions.all()]
+        return detection.link_first_mentions(self.body, links)
+
+    def detect_entities(self, gazetteer=None):
+        """The known entities the story's text names, as detection.Detection (key: pk).
+
+        The headline, then title, dek, story line, summary, full-story headline and
+        body, in reading order.
+        """
+        if gazetteer is None:
+            gazetteer = Entity.objects.gazetteer()
+        texts = [
+            self.title,
+            self.dek,
+            self.story_line,
+            richtext.html_to_text(self.summary),
+            self.full_headline,
+            richtext.html_to_text(self.body),
+        ]
+        return detection.detect(gazetteer, headline=self.headline, texts=texts)
+
+    def link_entities(self, gazetteer=None, *, index=True, new_story=False):
+        """Links the known entities the text names and measures every linked one again.
+
+        Entities an editor dismissed for this story stay unlinked. A linked entity the
+        text no longer names (or never did: an editor may link one by hand) keeps its
+        mention, counted 0. index=False leaves indexing the new entities' names to the
+        caller; new_story says the story was just created, so has no mentions yet.
+        Returns the ids of the entities newly linked.
+        """
+        found = {d.key: d for d in self.detect_entities(gazetteer)}
+        if new_story and not found:
+            return set()
+        with transaction.atomic(savepoint=False):
+            mentions = [] if new_story else self.mentions.select_for_update()
+            linked = {m.entity_id: m for m in mentions}
+            for entity_id, mention in linked.items():
+                mention.measure(found.get(entity_id))
+            Mention.objects.bulk_update(
+                linked.values(), ["count", "first_position", "in_headline", "salience"]
+            )
+            new = set(found) - set(linked)
+            if new:
+                # Only entities that still exist (the gazetteer may be older than a
+                # merge) and that no editor dismissed for this story.
+                new = set(
+                    Entity.objects.filter(pk__in=new)
+                    .exclude(dismissals__story=self)
+                    .values_list("pk", flat=True)
+                )
+            Mention.objects.bulk_create(
+                Mention(story=self, entity_id=key).measure(found[key]) for key in new
+            )
+            if new and index:
+                search.index_story(self)  # the entities' names are searched too
+        return new
+
+    def refresh_mentions(self):
+        """Measures the linked entities again, after the text changed; links no others."""
+        self.link_entities(Entity.objects.filter(mentions__story=self).gazetteer())
+
+    def running_text(self):
+        """The dek, summary and body paragraphs: prose, where new names are found."""
+        blocks = [*self.summary_blocks(), *self.body_blocks()]
+        paragraphs = [self.dek, *(b.text for b in blocks if b.kind == richtext.PARAGRAPH)]
+        return "\n\n".join(p for p in paragraphs if p)
+
+    def entity_suggestions(self, gazetteer=None):
+        """What an editor may link: known entities named but not linked, and new names.
+
+        Leaves out what an editor dismissed for this story. Returns EntitySuggestions.
+        """
+        if gazetteer is None:
+            gazetteer = Entity.objects.gazetteer()
+        linked = set(self.mentions.values_list("entity_id", flat=True))
+        dismissed = list(self.dismissals.values_list("entity_id", "name"))
+        dismissed_ids = {entity_id for entity_id, _ in dismissed if entity_id}
+        dismissed_names = {detection.fold(name)[0] for _, name in dismissed}
+        detections = [
+            d
+            for d in self.detect_entities(gazetteer)
+            if d.key not in linked and d.key not in dismissed_ids
+        ]
+        entities = Entity.objects.in_bulk([d.key for d in detections])
+        return EntitySuggestions(
+            known=[(entities[d.key], d) for d in detections if d.key in entities],
+            new=[
+                candidate
+                for candidate in detection.discover(self.running_text(), known=gazetteer)
+                if detection.fold(candidate.name)[0] not in dismissed_names
+            ],
+        )
+
+    def link_entity(self, entity):
+        """Links `entity` (an editor accepted it), measured in the text; the Mention."""
+        with transaction.atomic():
+            self.dismissals.filter(entity=entity).delete()
+            found = self.detect_entities(
+                detection.Gazetteer((entity.pk, name) for name in entity.names())
+            )
+            mention, _ = Mention.objects.update_or_create(
+                story=self,
+                entity=entity,
+                defaults=vars_of(Mention().measure(found[0] if found else None)),
+            )
+        return mention
+
+    def dismiss_suggestion(self, name, *, entity=None, by=None):
+        """Records that `name` (or the known `entity`) is not to be suggested here again."""
+        if entity is not None:
+            dismissal, _ = self.dismissals.get_or_create(
+                entity=entity, defaults={"name": entity.name, "by": by}
+            )
+        else:
+            dismissal, _ = self.dismissals.get_or_create(
+                entity=None, name=name.strip(), defaults={"by": by}
+            )
+        return dismissal
+
+    def to_document(self):
+        """The story as a textformat.Document, to write it in the text format."""
+        return textformat.Document(
+            title=self.title,
+            headline=self.headline,
+            dek=self.dek,
+            story_line=self.story_line,
+            summary=[block.text for block in self.summary_blocks()],
+            full_headline=self.full_headline,
+            body=self.body_blocks(),
+            sources=[
+                textformat.SourceLine(
+                    title=citation.title,
+                    url=citation.url,
+                    publisher=citation.publisher_name,
+                    published_on=citation.published_on,
+                )
+                for citation in self.citations.all()
+            ],
+        )
+
+
+# Every revision of a story keeps its citations, mentions and tags with it.
+reversion.register(Story, follow=["citations", "mentions", "tagged_items"])
+reversion.register(TaggedItem)
