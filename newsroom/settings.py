@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "reversion",
+    "django_prose_editor",
     "stories",
     # Benchmark and load tooling (`make bench`, `make loadtest`); no models, no URLs.
     "bench",

@@ -1,0 +1,68 @@
+// The story form's small helpers (stories/forms.py): length counters, tag suggestions.
+"use strict"
+;(() => {
+  // "48 characters; search results show about 60." under inputs with data-length-shown.
+  for (const input of document.querySelectorAll("[data-length-shown]")) {
+    const shown = Number(input.dataset.lengthShown)
+    const note = document.createElement("div")
+    note.className = "help length-advice"
+    note.id = `${input.id}_length`
+    input.setAttribute(
+      "aria-describedby",
+      [input.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "),
+    )
+    input.after(note)
+    const update = () => {
+      const length = [...input.value].length
+      note.textContent = `${length} character${length === 1 ? "" : "s"}; ${input.dataset.lengthWhat} about ${shown}.`
+      note.classList.toggle("length-over", length > shown)
+    }
+    input.addEventListener("input", update)
+    update()
+  }
+
+  // Tags: the existing tags that start with what is being typed after the last comma
+  // are offered (a <datalist>); anything else typed is a new tag, as before.
+  for (const input of document.querySelectorAll("input[data-tag-suggestions]")) {
+    const list = document.createElement("datalist")
+    list.id = `${input.id}_suggestions`
+    input.after(list)
+    input.setAttribute("list", list.id)
+    input.autocomplete = "off"
+    let asked = ""
+    let timer = null
+    input.addEventListener("input", () => {
+      clearTimeout(timer)
+      timer = setTimeout(suggest, 150)
+    })
+    async function suggest() {
+      const value = input.value
+      const cut = value.lastIndexOf(",")
+      const before = cut === -1 ? "" : `${value.slice(0, cut + 1).trimEnd()} `
+      const typed = value.slice(cut + 1).trim()
+      if (!typed || typed === asked) return
+      asked = typed
+      const url = new URL(input.dataset.tagSuggestions, window.location.href)
+      url.searchParams.set("q", typed)
+      const response = await fetch(url, { headers: { Accept: "application/json" } })
+      if (!response.ok || input.value !== value) return
+      const { tags } = await response.json()
+      const taken = new Set(
+        value
+          .slice(0, cut + 1)
+          .split(",")
+          .map((t) => t.trim().toLowerCase()),
+      )
+      list.replaceChildren(
+        ...tags
+          .filter((tag) => !taken.has(tag.toLowerCase()))
+          .map((tag) => {
+            const option = document.createElement("option")
+            option.value = `${before}${tag.includes(",") || tag.includes(" ") ? `"${tag}"` : tag}`
+            option.label = tag
+            return option
+          }),
+      )
+    }
+  }
+})()
