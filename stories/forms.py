@@ -171,8 +171,7 @@ class StoryForm(forms.ModelForm):
             "full_headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }
         help_texts = {
-            "title": "The title search engines and social media show; left blank, the "
-            "headline.",
+            "title": "The title search engines and social media show; left blank, the headline.",
             "slug": "The story's address. Left blank, it is made from the headline. "
             "Changing it after publication breaks existing links.",
         }
@@ -180,8 +179,19 @@ class StoryForm(forms.ModelForm):
     class Media:
         js = ["stories/admin/story_form.js"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        # Browsers send a textarea's line ends as CRLF; what is stored has LF. Read as
+        # sent, every save would rewrite (and the history name) each multi-line field.
+        if data is not None:
+            data = data.copy()
+            for key in [k for k in data if k in self.base_fields]:
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                fixed = [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in values]
+                if hasattr(data, "setlist"):
+                    data.setlist(key, fixed)
+                else:
+                    data[key] = fixed[0]
+        super().__init__(data, *args, **kwargs)
         # Blank is allowed here: Story.save() makes a unique slug from the headline.
         # (Not there at all for a user who may only view the story.)
         if "slug" in self.fields:

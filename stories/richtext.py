@@ -147,12 +147,15 @@ def removed_markup(html):
         )
     if finder.links:
         found.append(
-            "the link to " + ", ".join(f"“{href[:60]}”" for href in finder.links)
-            + ", keeping its text (links go to web pages: http:// or https:// only)"
+            ("the link to " if len(finder.links) == 1 else "the links to ")
+            + ", ".join(f"“{href[:60]}”" for href in finder.links)
+            + f", keeping {'its' if len(finder.links) == 1 else 'their'} text (links go to "
+            "web pages: http:// or https:// only)"
         )  # fmt: skip
     if finder.attributes:
         names = ", ".join(sorted(finder.attributes))
-        found.append(f"the attributes {names} (the site sets layout and styling itself)")
+        what = "attribute" if len(finder.attributes) == 1 else "attributes"
+        found.append(f"the {what} {names} (the site sets layout and styling itself)")
     return found
 
 
@@ -172,6 +175,8 @@ class _RemovedMarkup(HTMLParser):
     """The tags, attributes and links of some HTML that the sanitiser does not keep."""
 
     CODE = {"script", "style"}
+    # A table is one thing to its writer, whatever rows and cells it has.
+    TABLE_PARTS = {"caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -182,7 +187,7 @@ class _RemovedMarkup(HTMLParser):
             self.code.add(tag)
             return
         if tag not in ALLOWED_TAGS:
-            self.tags.add(tag)
+            self.tags.add("table" if tag in self.TABLE_PARTS else tag)
             return
         allowed = ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:

