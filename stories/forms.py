@@ -215,6 +215,18 @@ class StoryForm(forms.ModelForm):
         cleaned = super().clean()
         if "title" in self.fields and not cleaned.get("title") and cleaned.get("headline"):
             cleaned["title"] = cleaned["headline"]
+        user = getattr(self, "user", None)  # set by the admin (StoryWorkflowForm)
+        if (
+            user is not None
+            and self.instance.pk is not None
+            and cleaned.get("authors") is not None
+            and not user.has_perm("stories.edit_any_story")
+            and user not in cleaned["authors"]
+        ):
+            self.add_error(
+                "authors",
+                "Keep yourself among the authors: reporters edit only the stories they write.",
+            )
         return cleaned
 
     def clean_summary(self):

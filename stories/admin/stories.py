@@ -15,6 +15,7 @@ from stories.admin.base import (
     link_sections,
     short_time,
 )
+from stories.admin.desk import StoryDeskAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.workflow import StoryWorkflowAdmin
 from stories.forms import CitationForm, StoryForm
@@ -35,6 +36,7 @@ class CitationInline(admin.TabularInline):
     extra = 1
     verbose_name = "citation"
     verbose_name_plural = "sources cited"
+    desk_after = "Story"  # where the story form shows it (change_form.html)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
@@ -55,6 +57,7 @@ class MentionInline(admin.TabularInline):
     autocomplete_fields = ["entity"]
     extra = 1
     verbose_name_plural = "entities mentioned"
+    desk_after = "Filing"
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -81,7 +84,13 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin, admin.ModelAdmin):
+class StoryAdmin(
+    StoryDeskAdmin,
+    StoryWorkflowAdmin,
+    EntitySuggestionsMixin,
+    SectionPickerMixin,
+    admin.ModelAdmin,
+):
     form = StoryForm
     list_display = [
         "headline",
@@ -111,40 +120,8 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
     show_full_result_count = False
     autocomplete_fields = ["section", "authors", "lead_image"]
     save_on_top = True
-    fieldsets = [
-        (
-            "Text",
-            {
-                "description": "In the order of the story text format.",
-                "fields": [
-                    "title",
-                    "headline",
-                    "dek",
-                    "story_line",
-                    "summary",
-                    "full_headline",
-                    "body",
-                ],
-            },
-        ),
-        ("Filing", {"fields": ["section", "lead_image", "tags", "authors"]}),
-        (
-            "Publication",
-            {
-                "description": "The status changes only through the workflow buttons "
-                "at the foot of this page and the actions on the list of stories, which "
-                "record who did it.",
-                "fields": [
-                    "status_label",
-                    "published_at",
-                    "slug",
-                    "created_at",
-                    "updated_at",
-                    "import_name",
-                ],
-            },
-        ),
-    ]
+    # The form's order is StoryDeskAdmin.fieldsets: text, sources, filing, entities, byline,
+    # lead image, then what search engines show (folded).
     readonly_fields = ["status_label", "published_at", "created_at", "updated_at", "import_name"]
     inlines = [CitationInline, MentionInline, StatusChangeInline]
     actions = ["submit_for_review", "approve", "publish_now", "withdraw"]
