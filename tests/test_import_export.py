@@ -324,7 +324,7 @@ def test_publishing_a_withdrawn_story_again_keeps_its_publication_time(story_fil
 
 
 def test_a_story_that_fails_the_checklist_is_not_published_nor_imported(story_file):
-    stdout, stderr, status = import_stories(story_file, "--publish")
+    _, stderr, status = import_stories(story_file, "--publish")
     assert status == 1
     assert stderr.startswith(
         f"{story_file}: cannot be published, so nothing was imported: No section is chosen: "

@@ -20,6 +20,17 @@ from taggit.models import Tag
 
 from stories.models import Story
 
+# A status change made with a save, as the story's history says it.
+STATUS_HISTORY = {
+    "in_review": "Submitted for review.",
+    "draft": "Sent back to the authors.",
+    "approved": "Approved.",
+    "published": "Published.",
+    "scheduled": "Scheduled.",
+    "unscheduled": "Unscheduled.",
+    "withdrawn": "Withdrawn.",
+    "reopened": "Reopened as a draft.",
+}
 # How many existing tags the tag field offers at a time.
 TAG_SUGGESTIONS = 20
 
@@ -189,6 +200,6 @@ class StoryDeskAdmin:
         ]
         if rows:
             sentences.append(LogEntry(change_message=json.dumps(rows)).get_change_message())
-        if status := getattr(form, "status_message", ""):
-            sentences.append(status)
+        if status := getattr(form, "status_changed", ""):
+            sentences.append(STATUS_HISTORY[status])
         return " ".join(sentences) or "Saved with no changes."

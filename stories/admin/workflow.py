@@ -351,8 +351,8 @@ class StoryWorkflowAdmin:
             messages.error(request, f"The story was saved, but its status was not changed: "
                            f"{refusal(exc)}")  # fmt: skip
         else:
-            form.status_message = self._transition_message(story, value)
-            messages.success(request, form.status_message)
+            form.status_changed = value  # for the history's line (construct_change_message)
+            messages.success(request, self._transition_message(story, value))
 
     def _transition_message(self, story, value):
         return {
