@@ -224,9 +224,8 @@ NEWSROOM_IMAGE_MAX_PIXELS = env_int("NEWSROOM_IMAGE_MAX_PIXELS", 50_000_000, min
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
 # In debug, `make run` passes the address it serves at; runserver's own is the default.
-NEWSROOM_SITE_URL = env_str(
-    "NEWSROOM_SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""
-).rstrip("/")
+_SITE_URL_DEFAULT = "http://127.0.0.1:8000" if DEBUG else ""
+NEWSROOM_SITE_URL = env_str("NEWSROOM_SITE_URL", _SITE_URL_DEFAULT).rstrip("/")
 if NEWSROOM_SITE_URL:
     _site = urlsplit(NEWSROOM_SITE_URL)
     if _site.scheme not in ("http", "https") or not _site.hostname:
