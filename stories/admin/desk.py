@@ -46,14 +46,33 @@ class NewsroomPeopleField(forms.ModelMultipleChoiceField):
 
 
 def newsroom_people():
-    """Everyone who may sign in to write or edit: staff, reporters and editors."""
+    """Everyone who writes here: staff, reporters and editors, and anyone with a byline."""
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(is_staff=True) | Q(groups__name__in=["Reporter", "Editor"]))
+        .filter(
+            Q(is_staff=True)
+            | Q(groups__name__in=["Reporter", "Editor"])
+            | Q(authored_stories__isnull=False)
+        )
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+class LabelledCellsMixin:
+    """A tabular inline whose inputs say which column they are in, for screen readers.
+
+    Django's table shows each column's label once, in its header; the inputs have none.
+    """
+
+    template = "admin/stories/story/tabular.html"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for name, field in formset.form.base_fields.items():
+            field.widget.attrs.setdefault("aria-label", str(field.label or name).capitalize())
+        return formset
 
 
 class StoryDeskAdmin:
@@ -134,14 +153,16 @@ class StoryDeskAdmin:
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        # Who may not look people up (reporters) picks co-authors from the newsroom.
-        if db_field.name == "authors" and not request.user.has_perm("auth.view_user"):
+        # The byline is picked from the newsroom's people by name: reporters may not look
+        # accounts up, and a list of check boxes reads out better than a search box.
+        if db_field.name == "authors":
             kwargs.setdefault("form_class", NewsroomPeopleField)
             kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
             kwargs.setdefault("queryset", newsroom_people())
-            kwargs.setdefault(
-                "help_text", "Add your co-authors; you stay an author of what you write."
-            )
+            if not request.user.has_perm("stories.edit_any_story"):
+                kwargs.setdefault(
+                    "help_text", "Add your co-authors; you stay an author of what you write."
+                )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     # The checklist, shown at the top while writing.

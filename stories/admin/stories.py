@@ -15,7 +15,7 @@ from stories.admin.base import (
     link_sections,
     short_time,
 )
-from stories.admin.desk import StoryDeskAdmin
+from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.workflow import StoryWorkflowAdmin
 from stories.forms import CitationForm, StoryForm
@@ -27,7 +27,7 @@ from stories.models import (
 )
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(LabelledCellsMixin, admin.TabularInline):
     model = Citation
     form = CitationForm
     fields = ["position", "title", "url", "publisher_name", "published_on", "source_link"]
@@ -49,7 +49,7 @@ class CitationInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, citation.source)
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(LabelledCellsMixin, admin.TabularInline):
     model = Mention
     fields = ["entity", "count", "in_headline", "first_position", "salience"]
     # How often and where an entity is named is measured from the text, not chosen.
@@ -60,7 +60,7 @@ class MentionInline(admin.TabularInline):
     desk_after = "Filing"
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
     """The story's status history; written only by Story.change_status()."""
 
     model = StatusChange
@@ -118,7 +118,7 @@ class StoryAdmin(
     # "N results (Show all)" under a filter: a second count of every story costs more
     # than the page itself at 100,000 stories.
     show_full_result_count = False
-    autocomplete_fields = ["section", "authors", "lead_image"]
+    autocomplete_fields = ["section", "lead_image"]
     save_on_top = True
     # The form's order is StoryDeskAdmin.fieldsets: text, sources, filing, entities, byline,
     # lead image, then what search engines show (folded).

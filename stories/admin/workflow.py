@@ -147,6 +147,9 @@ class StoryWorkflowForm(forms.Form):
         if instance is not None and instance.pk:
             self.fields["edit_version"].initial = instance.version
         self.fields["publish_at"].label = f"Publication time ({timezone.get_current_timezone()})"
+        # The admin's split widget writes "Date:" and "Time:" as text, not labels.
+        date, time = self.fields["publish_at"].widget.widgets
+        date.attrs["aria-label"], time.attrs["aria-label"] = "Publication date", "Publication time"
 
     @cached_property
     def changed_data(self):

@@ -58,12 +58,19 @@ function createEditor(tiptap, textarea) {
     },
   })
 
-  // The field's label focuses the text, as it would the textarea.
+  // The field's label, and links to the field (the checklist's), go to the text.
   const label = document.querySelector(`label[for="${textarea.id}"]`)
   label?.addEventListener("click", (event) => {
     event.preventDefault()
-    editor.commands.focus()
+    editor.view.focus()
   })
+  for (const link of document.querySelectorAll(`a[href="#${textarea.id}"]`)) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault()
+      wrapper.scrollIntoView({ block: "center" })
+      editor.view.focus()
+    })
+  }
   editor.view.dom.addEventListener("keydown", (event) => {
     if (event.altKey && event.key === "F10") {
       event.preventDefault()

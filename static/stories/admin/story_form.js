@@ -1,6 +1,7 @@
 // The story form's small helpers (stories/forms.py): length counters, tag suggestions.
 "use strict"
-;(() => {
+// Loaded in the page's head, with the admin's other scripts: it waits for the form.
+document.addEventListener("DOMContentLoaded", () => {
   // "48 characters; search results show about 60." under inputs with data-length-shown.
   for (const input of document.querySelectorAll("[data-length-shown]")) {
     const shown = Number(input.dataset.lengthShown)
@@ -11,7 +12,8 @@
       "aria-describedby",
       [input.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "),
     )
-    input.after(note)
+    // Under the field, where its help text is.
+    ;(input.closest(".flex-container") || input).after(note)
     const update = () => {
       const length = [...input.value].length
       note.textContent = `${length} character${length === 1 ? "" : "s"}; ${input.dataset.lengthWhat} about ${shown}.`
@@ -65,4 +67,27 @@
       )
     }
   }
-})()
+})
+
+// The admin's search boxes (select2) are named by their field's label or column, after
+// select2 has made them (on DOMContentLoaded, after this script's turn).
+function nameSearchBoxes() {
+  for (const select of document.querySelectorAll("select.admin-autocomplete")) {
+    const box = select.nextElementSibling?.querySelector(".select2-selection[role=combobox]")
+    if (!box || box.hasAttribute("aria-label")) continue
+    const label = document.querySelector(`label[for="${select.id}"]`)
+    const name = select.getAttribute("aria-label") || label?.textContent.replace(/:\s*$/, "").trim()
+    if (!name) continue
+    const shown = box.getAttribute("aria-labelledby")
+    box.removeAttribute("aria-labelledby")
+    box.setAttribute("aria-label", name)
+    if (shown) {
+      box.setAttribute("aria-describedby", shown)
+      // The chosen value's text, read as the box's description: not a text box itself.
+      document.getElementById(shown)?.removeAttribute("role")
+      document.getElementById(shown)?.removeAttribute("aria-readonly")
+    }
+  }
+}
+window.addEventListener("load", nameSearchBoxes)
+document.addEventListener("formset:added", () => setTimeout(nameSearchBoxes))
