@@ -89,5 +89,13 @@ function nameSearchBoxes() {
     }
   }
 }
-window.addEventListener("load", nameSearchBoxes)
-document.addEventListener("formset:added", () => setTimeout(nameSearchBoxes))
+// select2 is made when jQuery is ready, which may come after the load event: whenever a
+// box appears, it is named.
+document.addEventListener("DOMContentLoaded", () => {
+  nameSearchBoxes()
+  new MutationObserver(() => {
+    if (document.querySelector(".select2-selection[role=combobox]:not([aria-label])")) {
+      nameSearchBoxes()
+    }
+  }).observe(document.body, { childList: true, subtree: true })
+})
