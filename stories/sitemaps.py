@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from stories.models import Entity, Section, Story
+from stories.models import Entity, Section, Story, Thread
 from stories.views import author_url
 
 NEWS_WINDOW = timedelta(days=2)
@@ -116,6 +116,15 @@ class AuthorSitemap(Sitemap):
         return author_url(author)
 
 
+class ThreadSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.5
+
+    def items(self):
+        published = Story.objects.published().filter(thread=OuterRef("pk"))
+        return Thread.objects.filter(Exists(published)).order_by("slug")
+
+
 class NewsSitemap(Sitemap):
     """The stories of the last two days, for Google News; rendered by sitemap_news.xml."""
 
@@ -162,5 +171,6 @@ SITEMAPS = {
     "entities": EntitySitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "threads": ThreadSitemap,
     "news": NewsSitemap,
 }

@@ -184,3 +184,26 @@ def test_editors_post_updates_on_their_own_form(client, live, django_user_model)
     assert response.status_code == 302
     update = live.live_updates.get()
     assert (update.by, update.body) == (editor, "<p>Power cut across the east.</p>")
+
+
+def test_pinning_a_new_key_update_in_the_admin_unpins_the_old_one(client, live, django_user_model):
+    editor = django_user_model.objects.create_user("edna", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(editor)
+    old = post(live, "<p>Winds rise.</p>", minutes_ago=30, pinned=True)
+
+    response = client.post(
+        reverse("admin:stories_liveupdate_add"),
+        {
+            "story": live.pk,
+            "body": "<p>Landfall.</p>",
+            "pinned": "on",
+            "at_0": timezone.localtime().strftime("%Y-%m-%d"),
+            "at_1": timezone.localtime().strftime("%H:%M:%S"),
+        },
+    )
+
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert not old.pinned
+    assert live.key_update().body == "<p>Landfall.</p>"

@@ -232,3 +232,15 @@ def test_the_change_form_suggests_threads_and_files_the_story_in_one(
     assert client.post(url, data).status_code == 302
     new.refresh_from_db()
     assert (new.thread, new.type_of_work) == (talks, Story.TypeOfWork.ANALYSIS)
+
+
+def test_threads_with_published_stories_are_in_their_sitemap(client, talks, developments):
+    quiet = Thread.objects.create(name="Only drafts so far")
+    Story.objects.filter(pk=developments[0].pk).update(thread=quiet, status=Story.Status.DRAFT)
+    response = client.get("/sitemap-threads.xml")
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"<loc>http://testserver{talks.get_absolute_url()}</loc>" in body
+    assert quiet.get_absolute_url() not in body
+    assert "/sitemap-threads.xml" in client.get("/sitemap.xml").content.decode()
