@@ -2,6 +2,7 @@
 one pinned key update; the JSON readers' pages poll for new ones; LiveBlogPosting
 structured data; ending the coverage leaves a normal story with its updates."""
 
+import re
 from datetime import timedelta
 
 import extruct
@@ -16,6 +17,8 @@ from tests.test_story_page import get_page, parse_html
 from tests.test_structured_data import BASE, machine_time
 
 pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
 
 
 @pytest.fixture
@@ -207,3 +210,22 @@ def test_pinning_a_new_key_update_in_the_admin_unpins_the_old_one(client, live, 
     old.refresh_from_db()
     assert not old.pinned
     assert live.key_update().body == "<p>Landfall.</p>"
+
+
+def test_a_live_storys_form_links_to_posting_and_listing_its_updates(
+    client, live, django_user_model
+):
+    editor = django_user_model.objects.create_user("edna", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(editor)
+    post(live, "<p>Winds rise.</p>", minutes_ago=30)
+
+    form = client.get(reverse("admin:stories_story_change", args=[live.pk])).content.decode()
+    links = {text: href.replace("&amp;", "&") for href, text in LINK.findall(form)}
+
+    add = client.get(links["Post a live update"])
+    assert add.status_code == 200
+    assert add.context["adminform"].form.initial["story"] == str(live.pk)
+    listed = client.get(links["1 posted"])
+    assert listed.status_code == 200
+    assert list(listed.context["cl"].result_list) == list(live.live_updates.all())
