@@ -104,3 +104,29 @@ def test_the_news_sitemap_gives_opinion_its_genre_and_only_opinion(client, stori
         story.headline: ("Opinion" if kind == KINDS.OPINION else None)
         for kind, story in stories.items()
     }
+
+
+def test_a_form_posted_without_a_type_keeps_the_storys(client, make_story, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from tests.test_admin import form_data
+
+    editor = django_user_model.objects.create_user("edna", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(editor)
+    story = make_story("An analysis", type_of_work=KINDS.ANALYSIS)
+    url = reverse("admin:stories_story_change", args=[story.pk])
+    data = form_data(client.get(url))
+    del data["type_of_work"]
+
+    assert client.post(url, {**data, "dek": "Changed."}).status_code == 302
+    story.refresh_from_db()
+    assert (story.dek, story.type_of_work) == ("Changed.", KINDS.ANALYSIS)
+
+    data = form_data(client.get(url))
+    data["type_of_work"] = "gossip"
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "gossip is not one of the available choices" in str(
+        refused.context["adminform"].form.errors["type_of_work"]
+    )
