@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -55,7 +55,6 @@ def get_story_or_404(user, slug, *, preview=False):
         Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
         # The public log: its newest update heads the page, the whole log ends it.
         Prefetch("corrections", queryset=Correction.objects.select_related("by")),
-        Prefetch("live_updates", queryset=LiveUpdate.objects.select_related("image")),
     )
     try:
         story = stories.get(slug=slug)
@@ -65,6 +64,11 @@ def get_story_or_404(user, slug, *, preview=False):
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
+    if story.type_of_work == Story.TypeOfWork.LIVE:
+        # Only live stories show live updates: the others pay no query for them.
+        prefetch_related_objects(
+            [story], Prefetch("live_updates", queryset=LiveUpdate.objects.select_related("image"))
+        )
     return story
 
 

@@ -9,6 +9,8 @@ import extruct
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -229,3 +231,17 @@ def test_a_live_storys_form_links_to_posting_and_listing_its_updates(
     listed = client.get(links["1 posted"])
     assert listed.status_code == 200
     assert list(listed.context["cl"].result_list) == list(live.live_updates.all())
+
+
+def test_only_a_live_story_shows_live_updates(client, live, django_assert_num_queries):
+    post(live, "<p>Winds rise.</p>", minutes_ago=5)
+    client.get(live.get_absolute_url())  # warm per-process caches
+    with CaptureQueriesContext(connection) as as_live:
+        client.get(live.get_absolute_url())
+
+    Story.objects.filter(pk=live.pk).update(type_of_work=Story.TypeOfWork.NEWS)
+
+    # One query fewer: the live updates are not read at all.
+    with django_assert_num_queries(len(as_live) - 1):
+        page = get_page(client, live)
+    assert not list(page.all("section", **{"class": "live"}))

@@ -190,7 +190,10 @@ class DevelopingStory(models.Model):
         )
 
     def live_update_list(self):
-        """The newest LIVE_UPDATES_SHOWN live updates, newest first (prefetch them)."""
+        """The newest LIVE_UPDATES_SHOWN live updates, newest first (prefetch them); none
+        but a live story's, which keeps them when its live coverage ends."""
+        if self.type_of_work != self.TypeOfWork.LIVE:
+            return []
         return list(self.live_updates.all())[:LIVE_UPDATES_SHOWN]
 
     def key_update(self):
