@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
 from taggit.models import Tag
 
 from stories.models import Entity, LiveUpdate, Section, Story, Thread
@@ -50,6 +50,9 @@ class NewsroomRss(Rss201rev2Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        # RSS has no element for it: Atom's, as feed readers take it in RSS too.
+        if item["updateddate"] is not None:
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
         handler.addQuickElement("category", item["type_of_work"]["term"], {"domain": SCHEMA_ORG})
         write_coverage(handler, item["coverage"])
 

@@ -169,11 +169,15 @@ def test_date_modified_follows_the_log_not_silent_saves(client, published, edito
     assert f'<meta property="article:modified_time" content="{machine_time(update.at)}">' in page
 
 
-def test_feeds_carry_the_update_time_of_updated_entries(client, published, make_story, editor):
+@pytest.mark.parametrize("fmt", ["feed-atom", "feed-rss"])
+def test_feeds_carry_the_update_time_of_updated_entries(
+    client, published, make_story, editor, fmt
+):
     other = make_story("Tram tests", published=True, published_at=at(2))
     update = published.correct("Adds the timetable.", kind="update", by=editor)
 
-    parsed = feedparser.parse(client.get(reverse("stories:feed-atom")).content)
+    parsed = feedparser.parse(client.get(reverse(f"stories:{fmt}")).content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
 
     updated = {
         entry.title: datetime(*entry.updated_parsed[:6], tzinfo=UTC) for entry in parsed.entries
