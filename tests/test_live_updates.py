@@ -245,3 +245,35 @@ def test_only_a_live_story_shows_live_updates(client, live, django_assert_num_qu
     with django_assert_num_queries(len(as_live) - 1):
         page = get_page(client, live)
     assert not list(page.all("section", **{"class": "live"}))
+
+
+def test_an_update_may_carry_an_image_shown_with_its_alt_text(client, live, settings, tmp_path):
+    from tests.test_images_pages import new_image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = new_image(size=(1600, 1000), alt_text="Waves over the harbour wall", credit="Ana")
+    update = LiveUpdate.objects.create(story=live, body="<p>Waves.</p>", image=photo)
+
+    page = get_page(client, live)
+    article = page.one("article", id=update.anchor)
+    (img,) = article.all("img")
+    assert img.attrs["alt"] == "Waves over the harbour wall"
+    assert "Ana" in article.text()
+    (ld,) = extruct.extract(
+        client.get(live.get_absolute_url()).content.decode(),
+        base_url=BASE,
+        syntaxes=["json-ld"],
+    )["json-ld"]
+    assert ld["liveBlogUpdate"][0]["image"].startswith("http://testserver/")
+
+
+def test_an_image_without_alt_text_is_refused_with_a_reason(live, settings, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    from tests.test_images_pages import new_image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = new_image(alt_text="")
+
+    with pytest.raises(ValidationError, match="needs alt text"):
+        LiveUpdate(story=live, body="<p>Waves.</p>", image=photo).full_clean()

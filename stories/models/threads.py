@@ -12,6 +12,7 @@ readers' open pages pick up by themselves (static/stories/live.js).
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -291,6 +292,15 @@ class LiveUpdate(ReaderVisible):
     @property
     def anchor(self):
         return f"update-{self.pk}"
+
+    def clean(self):
+        if self.image_id and not self.image.alt_text.strip():
+            raise ValidationError(
+                {
+                    "image": f"The image “{self.image}” needs alt text (what it shows, for "
+                    "readers who cannot see it) before an update can show it."
+                }
+            )
 
     def validate_constraints(self, exclude=None):
         # Pinning this one unpins the other as it is saved (see save()): a second pinned
