@@ -4,8 +4,8 @@ authors and threads.
 Each feed is a class for RSS and a subclass for Atom; the pages they follow advertise
 both with <link rel="alternate">. Each item carries the story's type of work as a
 category in the schema.org vocabulary (NewsArticle, AnalysisNewsArticle...) and its
-coverage (sources, publishers, dates) in the newsroom's own namespace; an Atom entry's
-<updated> is the time of the story's latest update or correction.
+coverage (sources, publishers, dates) in the newsroom's own namespace, and the time of
+its latest update, correction or live update as <updated> (<atom:updated> in RSS).
 """
 
 import copy
@@ -85,7 +85,6 @@ class StoryFeed(Feed):
         return Story.objects.published()
 
     def items(self, obj):
-        # Authors and tags for every item in two more queries, however many items.
         # Authors, tags, citations (the coverage), the public log and the live updates'
         # times (the updated time) for every item in five more queries, however many items.
         return (

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
@@ -248,9 +250,12 @@ def live_updates(request, slug):
     Small and the same for every reader, so the page cache and a CDN keep it like a
     page, and any new update drops it.
     """
-    story = get_object_or_404(Story.objects.published(), slug=slug)
+    story = get_object_or_404(
+        Story.objects.published(), slug=slug, type_of_work=Story.TypeOfWork.LIVE
+    )
     after = request.GET.get("after", "0")
-    if not after.isdigit():
+    # ASCII digits only (str.isdigit() takes "²"), and few enough for any integer column.
+    if not re.fullmatch(r"[0-9]{1,18}", after):
         return JsonResponse(
             {"error": f"?after= takes the id of an update, a whole number; not {after!r}."},
             status=400,

@@ -102,12 +102,15 @@ def test_the_json_gives_only_updates_newer_than_the_newest_shown(client, live):
 
 def test_the_json_refuses_a_bad_after_and_hides_unpublished_stories(client, live, make_story):
     url = reverse("stories:live-updates", args=[live.slug])
-    refused = client.get(url, {"after": "x'--"})
-    assert refused.status_code == 400
-    assert "whole number" in refused.json()["error"]
+    for bad in ["x'--", "²", "-1", "9" * 30, ""]:
+        refused = client.get(url, {"after": bad})
+        assert refused.status_code == 400, bad
+        assert "whole number" in refused.json()["error"]
 
     draft = make_story("Draft live", type_of_work=Story.TypeOfWork.LIVE)
     assert client.get(reverse("stories:live-updates", args=[draft.slug])).status_code == 404
+    news = make_story("Not live", published=True)
+    assert client.get(reverse("stories:live-updates", args=[news.slug])).status_code == 404
 
 
 def test_the_json_is_cached_and_a_new_update_reaches_it_at_once(
