@@ -1,0 +1,542 @@
+"""Suggesting new entities: the people, organisations and places a story names that no
+known entity has yet.
+
+Rules rather than a statistical model (README, "Entity suggestions" says why). A name is
+a run of capitalised words; the run is cut where a name ends: at a title ("Councillor
+Tomás Ferreira" is Tomás Ferreira), at "of the" between a person and an organisation,
+after a possessive. A single capitalised word is a name when it is a place, or when the
+story writes it capitalised in mid-sentence and never in lower case. Each name's kind
+comes from its own words ("Office", "Street"), from the place names of the world
+(stories.places), then from what surrounds it ("said Katrin Leitner, who").
+Nothing is created here; the editor decides.
+"""
+
+import re
+from dataclasses import dataclass
+
+from stories import places
+from stories.detection import fold
+
+# Words before a name that say who someone is; never part of the name.
+_TITLES = frozenset(
+    {"Dr", "Mr", "Mrs", "Ms", "Mx", "Miss", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
+     "President", "Premier", "Minister", "Envoy", "Senator", "Sen", "Governor", "Gov", "Mayor",
+     "Councillor", "Councilor", "Councilman", "Councilwoman", "Alderman", "Commissioner",
+     "Chancellor", "Director", "Secretary", "Ambassador", "Gen", "Admiral", "Colonel", "Col",
+     "Captain", "Capt", "Lieutenant", "Lt", "Sergeant", "Sgt", "Inspector", "Detective",
+     "Superintendent", "Constable", "Sheriff", "Judge", "King", "Queen", "Prince", "Princess",
+     "Pope", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Sheikh", "Father",
+     "Reverend", "Rev", "Pastor", "Speaker", "Chairman", "Chairwoman", "Coach",
+     "Representative", "Rep", "Congressman", "Congresswoman", "Spokesman", "Spokeswoman",
+     "Spokesperson", "Commander", "Emir", "Sultan"}
+)  # fmt: skip
+# Words that may stand between the place or body and the title: "US Special Envoy".
+_TITLE_QUALIFIERS = frozenset(
+    {"Special", "Acting", "Former", "Interim", "Senior", "Foreign", "Prime", "Deputy", "Vice",
+     "Chief", "Executive", "General", "Assistant", "Associate", "Head", "Economy", "Finance",
+     "Health", "Defence", "Defense", "Interior", "Justice", "Transport", "Environment",
+     "State", "Crown"}
+)  # fmt: skip
+# Words that make a name an organisation's; checked before the place words, so that the
+# "Port of Rotterdam Authority" is the authority, not the port.
+ORGANIZATION_WORDS = frozenset(
+    {"Office", "Ministry", "Department", "Agency", "Authority", "Association", "Council",
+     "Trust", "Company", "Corporation", "Corp", "Bank", "University", "Institute",
+     "Commission", "Committee", "Party", "Union", "Organization", "Organisation",
+     "Foundation", "Group", "Railways", "Railway", "Airlines", "Airways", "Court",
+     "Parliament", "Police", "Army", "Navy", "Forces", "Service", "Services", "Archives",
+     "Library", "Museum", "School", "College", "Academy", "Hospital", "Clinic", "Inc", "Ltd",
+     "LLC", "PLC", "GmbH", "AG", "SA", "Society", "Federation", "League", "Nations", "Club",
+     "Fund", "Board", "Bureau", "Developments", "Holdings", "Partners", "Industries",
+     "Network", "Press", "Times", "News", "Church", "Assembly", "Senate", "Congress",
+     "Cabinet", "Directorate", "Secretariat", "Crescent", "Cross", "Brigade", "Brigades",
+     "Movement", "Front", "Alliance", "Coalition", "Centre", "Center", "Orchestra",
+     "Theatre", "Theater", "Bibliothèque", "Bibliothèques", "Université", "Universität",
+     "Banque", "Société", "Stiftung", "Olympique"}
+)  # fmt: skip
+PLACE_WORDS = frozenset(
+    {"Boulevard", "Street", "Avenue", "Road", "Square", "Bridge", "River", "Lake", "Mount",
+     "Mountains", "Island", "Islands", "Bay", "Port", "City", "County", "Province", "Region",
+     "States", "Republic", "Kingdom", "Emirates", "Strait", "Sea", "Ocean", "Valley",
+     "Harbour", "Harbor", "Marsh", "Park", "Station", "Airport", "Forest", "Coast", "Gulf",
+     "Peninsula", "Desert", "Canal", "Beach", "Hill", "Hills", "Lane", "Plaza", "District",
+     "Quarter", "Stadium", "Stade", "Arena", "Gare", "Strip", "Territory", "Territories",
+     "Cape", "Isle", "Falls", "Heights", "Wetlands", "Reservoir"}
+)  # fmt: skip
+# Words that make a name a law, a plan or a prize ("European Chips Act"), or an event.
+OTHER_WORDS = frozenset(
+    {"Act", "Treaty", "Accord", "Accords", "Agreement", "Plan", "Programme", "Program",
+     "Strategy", "Directive", "Regulation", "Law", "Bill", "Convention", "Protocol",
+     "Initiative", "Package", "Award", "Prize", "Index", "Deal"}
+)  # fmt: skip
+EVENT_WORDS = frozenset(
+    {"Summit", "Conference", "Festival", "Games", "Olympics", "Cup", "Championship",
+     "Championships", "Election", "Elections", "War", "Marathon", "Expo", "Week", "Biennale"}
+)  # fmt: skip
+# Capitalised words that start sentences, or that name no one: months, days, "I".
+_STOP_WORDS = frozenset(
+    {"The", "A", "An", "In", "On", "At", "As", "But", "And", "Or", "If", "It", "Its", "This",
+     "That", "These", "Those", "He", "She", "They", "We", "I", "You", "His", "Her", "Their",
+     "Our", "My", "Your", "After", "Before", "Despite", "However", "Although", "While",
+     "When", "Where", "Why", "What", "Who", "How", "Now", "Then", "Still", "More", "Most",
+     "Some", "Many", "Each", "Every", "From", "For", "With", "By", "To", "Of", "Amid", "Also",
+     "Later", "Earlier", "Yesterday", "Today", "Tomorrow", "Meanwhile", "Instead", "Since",
+     "Until", "During", "Under", "Over", "Against", "Between", "Among", "Without", "Unlike",
+     "Only", "Even", "Yet", "So", "Both", "All", "Several", "Such", "There", "Here", "Last",
+     "Next", "No", "Not", "Nobody", "Yes", "Mr", "Mrs", "Ms", "Dr", "OK",
+     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+     "January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"}
+)  # fmt: skip
+# The people of a place, written as an adjective: "Israeli officials". Regular ones
+# ("Austrian", "Qatari", "Canadian") are recognised from the place's name.
+_IRREGULAR_DEMONYMS = frozenset(
+    {"Arab", "Arabs", "Dutch", "French", "British", "English", "Scottish", "Welsh", "Irish",
+     "Swiss", "Greek", "Thai", "Spanish", "Danish", "Swedish", "Finnish", "Polish",
+     "Turkish", "Kurdish", "Flemish", "Scots", "Basque", "Catalan", "Filipino", "Lao",
+     "Western", "Eastern", "Northern", "Southern", "Islamic", "Christian", "Muslim",
+     "Jewish", "Catholic", "Protestant", "Sunni", "Shia", "Latino", "Asian", "African",
+     "American", "Americans", "Europeans", "Palestinians", "Israelis"}
+)  # fmt: skip
+_DEMONYM_ENDINGS = (
+    ("ian", ""), ("ian", "a"), ("ian", "ia"), ("ian", "y"), ("ian", "e"), ("an", ""),
+    ("an", "a"), ("an", "o"), ("n", ""), ("i", ""), ("ese", ""), ("ese", "a"), ("ish", ""),
+    ("ians", "ia"), ("ans", "a"), ("is", ""), ("ean", "e"), ("ean", "a"), ("", "y"),
+)  # fmt: skip
+# Lower-case words in a name: "Port of Rotterdam", "Ursula von der Leyen".
+_CONNECTORS = frozenset(
+    {"of", "the", "for", "de", "del", "della", "da", "das", "do", "dos", "du", "des", "la",
+     "le", "et", "van", "von", "der", "den", "ter", "bin", "ibn", "al", "el", "y", "di"}
+)  # fmt: skip
+_PERSON_PARTICLES = frozenset(
+    {"de", "del", "della", "da", "das", "do", "dos", "du", "van", "von", "der", "den", "ter",
+     "bin", "ibn", "al", "el", "y", "di", "la", "le"}
+)  # fmt: skip
+_ACRONYM_CONNECTORS = _CONNECTORS | {"and", "&", "on", "in"}
+# Python's re has no \p{Lu}; Latin capitals cover the names of our stories.
+_CAPITALS = re.escape("".join(c for c in map(chr, range(0x250)) if c.isupper()))
+_WORD = rf"(?:(?:al-|el-)?[{_CAPITALS}][\w'’-]*)"
+# Capitalised words joined by single spaces (never across punctuation or lines), with
+# lower-case connectors inside, and a number closing a name: "Fit for 55".
+_RUN_RE = re.compile(
+    rf"(?<![\w'’-]){_WORD}(?: (?:(?:{'|'.join(sorted(_CONNECTORS))}) )*{_WORD})*"
+    r"(?: (?:for|of) \d+\b)?"
+)
+_TOKEN_RE = re.compile(r"\S+")
+_ACRONYM_RE = re.compile(rf" \(([{_CAPITALS}][\w&]*[{_CAPITALS}][\w&]*)\)")
+_PLAIN_WORD_RE = re.compile(r"[\w'’&-]+")
+_LOWER_WORD_RE = re.compile(r"(?<![\w'’-])[a-zà-ÿ][\w'’-]*")
+_POSSESSIVE_RE = re.compile(r"['’]s?$")
+_OWNER_RE = re.compile(r"['’]s\b")
+_GEOGRAPHIC_AFTER_RE = re.compile(
+    r" (?:valley|river|delta|basin|region|province|coast|estuary|plain|plains|mountains"
+    r"|border|strait|peninsula|island|islands)\b"
+)
+_ROMAN_RE = re.compile(r"[IVX]+")
+# Abbreviations whose full stop does not end a sentence: "Dr. Amira Haddad".
+_ABBREVIATIONS_RE = re.compile(
+    r"(?:^|\s)(?:[A-Z]|Dr|Mr|Mrs|Ms|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Mt|Jr|Sr|Rev)\.$"
+)
+_THE_RE = re.compile(r"\b[Tt]he $")
+_NAMED_RE = re.compile(r"\b(?:named|called|dubbed|christened)(?: the)? $")
+_LOCATIVE_RE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Aa]cross|[Oo]utside|[Tt]hroughout)(?: the)? $")
+# An organisation is "it", a person "he" or "she": "Kotug said it would publish".
+_ORGANIZATION_AFTER_RE = re.compile(r"^(?:[^.;]{0,40}\b(?:it|its)\b|'s? (?:shares|members)\b)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    kind: str  # an Entity.Kind value
+    count: int
+    first_position: int
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class _Name:
+    name: str
+    start: int
+    end: int
+    # At the start of a sentence any word is capitalised: "Officials said".
+    sentence_initial: bool = False
+    after_title: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+def discover(text, *, known=None, headlines=()):
+    """Likely new entity names in prose, most often named first, each with its kind.
+
+    `text` is running text (dek, summary, body). `headlines`, where every word is
+    capitalised, only add places and count names the text gives. `known` is a
+    Gazetteer of names to leave out.
+    """
+    known_spans = [(m.start, m.end) for m in known.find(text)] if known else []
+    found = _names(text)
+    found = [n for n in found if not any(s <= n.start and n.end <= e for s, e in known_spans)]
+    lower_words = {m.group().casefold() for m in _LOWER_WORD_RE.finditer(text)}
+    many = [n for n in found if " " in n.name]
+    single = [n for n in found if " " not in n.name]
+
+    candidates = {}  # folded name → [name, kind, count, first position, aliases]
+    for occurrence in many:
+        key = fold(occurrence.name)[0]
+        if key not in candidates:
+            kind = _kind_of_name(occurrence, text, many)
+            if kind is None:
+                continue
+            candidates[key] = [occurrence.name, kind, 0, occurrence.start, ()]
+        _count(candidates[key], occurrence)
+    _merge_prefixes(candidates)
+
+    surnames = {
+        fold(entry[0].split()[-1])[0]: key
+        for key, entry in candidates.items()
+        if entry[1] == "person"
+    }
+    by_word = {}
+    for occurrence in single:
+        by_word.setdefault(fold(occurrence.name)[0], []).append(occurrence)
+    for key, occurrences in by_word.items():
+        if key in candidates:
+            for occurrence in occurrences:
+                _count(candidates[key], occurrence)
+            continue
+        if key in surnames:  # "Okafor said": Daniel Okafor again
+            for occurrence in occurrences:
+                _count(candidates[surnames[key]], occurrence)
+            continue
+        acronym_of = next(
+            (k for k, e in candidates.items() if key in {fold(a)[0] for a in e[4]}), None
+        ) or _acronym_of(occurrences[0].name, candidates)
+        if acronym_of:
+            entry = candidates[acronym_of]
+            entry[4] = (*entry[4], occurrences[0].name)  # "WHO" for "World Health Organization"
+            for occurrence in occurrences:
+                _count(entry, occurrence)
+            continue
+        kind = _kind_of_word(occurrences, text, lower_words)
+        if kind is None:
+            continue
+        name = occurrences[0].name
+        aliases = ()
+        if name in places.ABBREVIATIONS:
+            name, aliases = places.ABBREVIATIONS[name], (name,)
+            long_key = fold(name)[0]
+            if long_key in candidates:
+                entry = candidates[long_key]
+                entry[4] = (*entry[4], *aliases)
+                for occurrence in occurrences:
+                    _count(entry, occurrence)
+                continue
+        candidates[key] = [name, kind, 0, occurrences[0].start, aliases]
+        for occurrence in occurrences:
+            _count(candidates[key], occurrence)
+
+    _count_headlines(candidates, headlines, known)
+    result = [
+        Candidate(name, kind, count, first, tuple(dict.fromkeys(aliases)))
+        for name, kind, count, first, aliases in candidates.values()
+    ]
+    return sorted(result, key=lambda c: (-c.count, c.first_position))
+
+
+def _count(entry, occurrence):
+    entry[2] += 1
+    entry[3] = min(entry[3], occurrence.start)
+    entry[4] = (*entry[4], *occurrence.aliases)
+
+
+def _merge_prefixes(candidates):
+    """ "Port of Rotterdam" and "Port of Rotterdam Authority" in one story are one body."""
+    for key, entry in list(candidates.items()):
+        for other_key, other in candidates.items():
+            if other_key == key or not other_key.startswith(key + " "):
+                continue
+            rest = other[0][len(entry[0]) + 1 :].split()
+            if other[1] == "organization" and all(w in ORGANIZATION_WORDS for w in rest):
+                other[2] += entry[2]
+                other[3] = min(other[3], entry[3])
+                other[4] = (*other[4], entry[0], *entry[4])
+                del candidates[key]
+                break
+
+
+def _acronym_of(word, candidates):
+    """The candidate whose initials `word` spells: "WHO", "World Health Organization"."""
+    if len(word) < 2 or sum(c.isupper() for c in word) < 2:
+        return None
+    for key, entry in candidates.items():
+        words = entry[0].split()
+        initials = "".join(w[0] for w in words if w not in _ACRONYM_CONNECTORS)
+        if len(words) > 1 and initials == word:
+            return key
+    return None
+
+
+def _names(text):
+    """Every name-like span of `text`, cut where names end."""
+    names = [*_spelt_out_acronyms(text)]
+    for match in _RUN_RE.finditer(text):
+        names.extend(_pieces(text, match))
+    # "Later Steve Witkoff" is "Steve Witkoff" when the text names him so elsewhere.
+    whole = {n.name for n in names}
+    for n in names:
+        first, _, rest = n.name.partition(" ")
+        if n.sentence_initial and " " in rest and rest in whole:
+            n.name, n.start, n.sentence_initial = rest, n.start + len(first) + 1, False
+    # A name inside a longer one is part of it: "Bibliothèques et Archives" in
+    # "Bibliothèques et Archives nationales du Québec (BAnQ)".
+    names.sort(key=lambda n: (n.start, -(n.end - n.start)))
+    kept, reach = [], -1
+    for n in names:
+        if n.end <= reach:
+            continue
+        reach = n.end
+        kept.append(n)
+    return kept
+
+
+def _pieces(text, match):
+    """The names in one run of capitalised words."""
+    tokens = _tokens(match)
+    initial = _starts_sentence(text, match.start())
+    # Sentence-initial words and titles are not part of a name.
+    after_title = False
+    while tokens and _leads_no_name(tokens, after_title=after_title):
+        word = _bare(tokens[0][1])
+        after_title = word in _TITLES or (after_title and word not in _STOP_WORDS)
+        tokens, initial = tokens[1:], False
+    # "Readers of the Grande Bibliothèque": a sentence's first word joined to a name by
+    # "of the" is a common word, unless it heads a name ("Bank of England").
+    if (
+        initial
+        and len(tokens) > 2
+        and tokens[1][1] in _CONNECTORS
+        and _bare(tokens[0][1]) not in ORGANIZATION_WORDS | PLACE_WORDS
+    ):
+        tokens, initial = tokens[1:], False
+    # A title inside the run ends what came before and introduces a person:
+    # "US Special Envoy Steve Witkoff", "Economy Minister Katherina Reiche".
+    titled = [i for i, (_, word) in enumerate(tokens[:-1]) if _bare(word) in _TITLES]
+    if titled:
+        cut = titled[-1] + 1
+        head = tokens[: titled[0]]
+        while head and _bare(head[-1][1]) in _TITLE_QUALIFIERS | _CONNECTORS:
+            head = head[:-1]
+        yield from _split(text, head, initial=initial, after_title=after_title)
+        tokens, initial, after_title = tokens[cut:], False, True
+    yield from _split(text, tokens, initial=initial, after_title=after_title)
+
+
+def _tokens(match):
+    """The words of a run, each with its position in the text."""
+    return [(m.start() + match.start(), m.group()) for m in _TOKEN_RE.finditer(match.group())]
+
+
+def _leads_no_name(tokens, *, after_title):
+    """Whether the run's first word is no part of a name: "The", "Mayor", "Special"."""
+    word = _bare(tokens[0][1])
+    if word in _STOP_WORDS or word in _TITLES or tokens[0][1] in _CONNECTORS:
+        return True
+    if word in _TITLE_QUALIFIERS:
+        following = _bare(tokens[1][1]) if len(tokens) > 1 else ""
+        return after_title or following in _TITLES or following in _TITLE_QUALIFIERS
+    return False
+
+
+def _split(text, tokens, *, initial, after_title):
+    """Names out of tokens, split at "of" between two names and after a possessive."""
+    while tokens and tokens[0][1] in _CONNECTORS:
+        tokens, initial = tokens[1:], False
+    if not tokens:
+        return
+    for i, (_, word) in enumerate(tokens):
+        if _OWNER_RE.search(word) and word[-1] == "s" and i < len(tokens) - 1:
+            # "the European Union's Fit for 55 package": two names.
+            yield from _split(text, tokens[: i + 1], initial=initial, after_title=after_title)
+            yield from _split(text, tokens[i + 1 :], initial=False, after_title=False)
+            return
+        if word == "of" and 0 < i < len(tokens) - 1:
+            left = tokens[:i]
+            if _bare(left[-1][1]) not in ORGANIZATION_WORDS | PLACE_WORDS or len(left) > 3:
+                # "Ismail al-Thawabta of the Gaza Government Media Office": two names.
+                yield from _split(text, left, initial=initial, after_title=after_title)
+                yield from _split(text, tokens[i + 1 :], initial=False, after_title=False)
+                return
+    while tokens and tokens[-1][1] in _CONNECTORS:
+        tokens = tokens[:-1]
+    start = tokens[0][0]
+    last_start, last = tokens[-1]
+    end = last_start + len(last.rstrip(".'’").removesuffix("'s").removesuffix("’s"))
+    name = text[start:end].rstrip("'’")
+    if name:
+        yield _Name(
+            name, start, start + len(name), sentence_initial=initial, after_title=after_title
+        )
+
+
+def _bare(word):
+    return _POSSESSIVE_RE.sub("", word.rstrip("."))
+
+
+def _starts_sentence(text, index):
+    before = text[max(0, index - 40) : index].rstrip(" “\"‘'(")
+    if not before or before[-1] in "!?\n":
+        return True
+    return before[-1] == "." and not _ABBREVIATIONS_RE.search(before)
+
+
+def _spelt_out_acronyms(text):
+    """Names given in full before their acronym, whose initials spell it.
+
+    "Bibliothèques et Archives nationales du Québec (BAnQ)": B-A-n-Q, with "et" and
+    "du" skipped. The words may be lower-case ("nationales"), which the capitalised
+    names miss.
+    """
+    for match in _ACRONYM_RE.finditer(text):
+        acronym = match.group(1)
+        letters = [c for c in acronym if c.isalpha()]
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        words = list(_TOKEN_RE.finditer(text, max(line_start, match.start() - 300), match.start()))
+        i, j = len(letters) - 1, len(words) - 1
+        while i >= 0 and j >= 0:
+            word = words[j].group()
+            if not _PLAIN_WORD_RE.fullmatch(word):
+                break  # punctuation ends the name
+            if word[0].casefold() == letters[i].casefold():
+                i -= 1
+            elif word not in _ACRONYM_CONNECTORS:
+                break
+            j -= 1
+        if i >= 0 or j + 1 >= len(words) - 1:
+            continue
+        first = words[j + 1]
+        if not first.group()[0].isupper():
+            continue
+        name = text[first.start() : match.start()]
+        yield _Name(name, first.start(), match.start(), aliases=(acronym,))
+
+
+def _kind_of_name(occurrence, text, others):
+    """The kind of a name of two words or more, or None when it is no name to link."""
+    name, words = occurrence.name, occurrence.name.split()
+    before = text[: occurrence.start]
+    if set(words) & ORGANIZATION_WORDS:
+        return "organization"
+    if set(words) & OTHER_WORDS:
+        return "other"
+    if set(words) & EVENT_WORDS:
+        return "event"
+    if places.is_place(name) or set(words) & PLACE_WORDS:
+        return "place"
+    if occurrence.aliases or any(len(w) > 1 and w.isupper() for w in (words[0], words[-1])):
+        return "organization"  # "IG Metall", "BBC News", a name spelt out before its acronym
+    if occurrence.after_title:
+        # What follows "Director General of" names an office, not a person; only an
+        # organisation there is worth proposing ("Special Envoy for Peace Missions" is a
+        # job). After a plain title comes a person: "Councillor Tomás Ferreira".
+        return "person" if _looks_like_a_person(words) and not _ends_in_of(before) else None
+    if _NAMED_RE.search(before[-20:]):
+        return "other"  # "The boat, named Stella": a vessel, a building, a programme
+    # A person's name takes no article: "the Venezia Santa Lucia" is a thing or a place.
+    if not _looks_like_a_person(words) or _THE_RE.search(before[-4:]):
+        return "other"
+    return "person"
+
+
+def _ends_in_of(before):
+    return before.rstrip().endswith((" of", " of the", " for"))
+
+
+def _looks_like_a_person(words):
+    if not 2 <= len(words) <= 4:
+        return False
+    if _ROMAN_RE.fullmatch(words[-1]) or any(any(c.isdigit() for c in w) for w in words):
+        return False  # "Waterstof I", "Fit for 55"
+    return all(
+        w[0].isupper() or w in _PERSON_PARTICLES or w.startswith(("al-", "el-")) for w in words
+    )
+
+
+def _kind_of_word(occurrences, text, lower_words):
+    """The kind of a one-word name, or None when it is no name to link."""
+    word = occurrences[0].name
+    if len(word) < 2 or word in _STOP_WORDS or word in _TITLES or _is_demonym(word):
+        return None
+    if word in places.ABBREVIATIONS:
+        return "place"
+    mid_sentence = [o for o in occurrences if not o.sentence_initial]
+    if word.isupper() or (word[1:] != word[1:].lower()):  # an acronym or a brand: "TNO", "BAnQ"
+        mid_sentence = [o for o in mid_sentence if not _after_number(text, o.start)]
+        return "organization" if mid_sentence else None
+    if word.casefold() in lower_words:
+        return None  # a common word at the start of a sentence: "Bitterns are rarely seen"
+    if any(_NAMED_RE.search(text[max(0, o.start - 20) : o.start]) for o in occurrences):
+        return "other"
+    if places.is_place(word, major=not mid_sentence):
+        return "place"
+    # Only a name is anyone's at the start of a sentence: "Infineon's chief executive".
+    if not mid_sentence and (
+        word.endswith("s") or not any(_OWNER_RE.match(text, o.end) for o in occurrences)
+    ):
+        return None
+    if any(_GEOGRAPHIC_AFTER_RE.match(text, o.end) for o in occurrences):
+        return "place"  # "the Rhône valley"
+    if any(
+        _LOCATIVE_RE.search(text[max(0, o.start - 12) : o.start]) for o in occurrences
+    ) and not any(_ORGANIZATION_AFTER_RE.match(text[o.end : o.end + 50]) for o in occurrences):
+        return "place"  # "in the Maasvlakte", "In Saxony"
+    return "organization"
+
+
+def _after_number(text, index):
+    """ "14,000 TEU": a unit, not a name."""
+    before = text[max(0, index - 12) : index].rstrip()
+    return bool(before) and before[-1].isdigit()
+
+
+def _is_demonym(word):
+    if word in _IRREGULAR_DEMONYMS:
+        return True
+    for ending, place_ending in _DEMONYM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: len(word) - len(ending)] + place_ending
+            if stem != word and places.rank(stem) >= places.MAJOR:
+                return True
+    return False
+
+
+def _count_headlines(candidates, headlines, known):
+    """Names in headlines: those the text gives are counted; places are added."""
+    for headline in headlines:
+        known_spans = [(m.start, m.end) for m in known.find(headline)] if known else []
+        for match in _RUN_RE.finditer(headline):
+            tokens = [
+                (m.start() + match.start(), m.group()) for m in _TOKEN_RE.finditer(match.group())
+            ]
+            i = 0
+            while i < len(tokens):
+                for size in (4, 3, 2, 1):
+                    window = tokens[i : i + size]
+                    if len(window) < size:
+                        continue
+                    start = window[0][0]
+                    end = window[-1][0] + len(_bare(window[-1][1]))
+                    name = headline[start:end]
+                    key = fold(name)[0]
+                    if any(s <= start and end <= e for s, e in known_spans):
+                        continue
+                    entry = candidates.get(key) or next(
+                        (e for e in candidates.values() if key in {fold(a)[0] for a in e[4]}),
+                        None,
+                    )
+                    if entry is None and places.rank(name) >= places.MAJOR:
+                        if _bare(window[0][1]) in _STOP_WORDS or _is_demonym(name):
+                            continue
+                        entry = candidates[key] = [name, "place", 0, 0, ()]
+                    if entry is not None:
+                        entry[2] += 1
+                        i += size - 1
+                        break
+                i += 1
