@@ -52,7 +52,8 @@ ORGANIZATION_WORDS = frozenset(
      "Cabinet", "Directorate", "Secretariat", "Crescent", "Cross", "Brigade", "Brigades",
      "Movement", "Front", "Alliance", "Coalition", "Centre", "Center", "Orchestra",
      "Theatre", "Theater", "Bibliothèque", "Bibliothèques", "Université", "Universität",
-     "Banque", "Société", "Stiftung", "Olympique"}
+     "Banque", "Société", "Stiftung", "Olympique", "Regulator", "Watchdog", "Ombudsman",
+     "Tribunal", "Inspectorate", "Exchange", "Reserve", "Guard", "Corps"}
 )  # fmt: skip
 PLACE_WORDS = frozenset(
     {"Boulevard", "Street", "Avenue", "Road", "Square", "Bridge", "River", "Lake", "Mount",
@@ -61,7 +62,8 @@ PLACE_WORDS = frozenset(
      "Harbour", "Harbor", "Marsh", "Park", "Station", "Airport", "Forest", "Coast", "Gulf",
      "Peninsula", "Desert", "Canal", "Beach", "Hill", "Hills", "Lane", "Plaza", "District",
      "Quarter", "Stadium", "Stade", "Arena", "Gare", "Strip", "Territory", "Territories",
-     "Cape", "Isle", "Falls", "Heights", "Wetlands", "Reservoir"}
+     "Cape", "Isle", "Falls", "Heights", "Wetlands", "Reservoir", "Pradesh", "Oblast",
+     "Governorate", "Prefecture"}
 )  # fmt: skip
 # Words that make a name a law, a plan or a prize ("European Chips Act"), or an event.
 OTHER_WORDS = frozenset(
@@ -86,8 +88,12 @@ _STOP_WORDS = frozenset(
      "Next", "No", "Not", "Nobody", "Yes", "Mr", "Mrs", "Ms", "Dr", "OK",
      "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
      "January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"}
+     "October", "November", "December", "Celsius", "Fahrenheit"}
 )  # fmt: skip
+# Letters after a person's name: "Adrian Cole KC".
+_POSTNOMINALS = frozenset(
+    {"KC", "QC", "MP", "MEP", "MSP", "CEO", "PhD", "Jr", "Sr", "OBE", "MBE", "CBE"}
+)
 # The people of a place, written as an adjective: "Israeli officials". Regular ones
 # ("Austrian", "Qatari", "Canadian") are recognised from the place's name.
 _IRREGULAR_DEMONYMS = frozenset(
@@ -133,6 +139,7 @@ _GEOGRAPHIC_AFTER_RE = re.compile(
     r"|border|strait|peninsula|island|islands)\b"
 )
 _ROMAN_RE = re.compile(r"[IVX]+")
+_COMPOUND_RE = re.compile(r"([^\W\d_][\w'’]+)-[a-z][\w-]*[.,;:!?]?$")
 # Abbreviations whose full stop does not end a sentence: "Dr. Amira Haddad".
 _ABBREVIATIONS_RE = re.compile(
     r"(?:^|\s)(?:[A-Z]|Dr|Mr|Mrs|Ms|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Mt|Jr|Sr|Rev)\.$"
@@ -140,6 +147,19 @@ _ABBREVIATIONS_RE = re.compile(
 _THE_RE = re.compile(r"\b[Tt]he $")
 _NAMED_RE = re.compile(r"\b(?:named|called|dubbed|christened)(?: the)? $")
 _LOCATIVE_RE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Aa]cross|[Oo]utside|[Tt]hroughout)(?: the)? $")
+# "Aena, the state company that runs Spanish airports".
+_ORGANIZATION_APPOSITIVE_RE = re.compile(
+    r", (?:the|a|an) (?:[\w-]+ ){0,3}(?:company|firm|group|operator|agency|carrier|airline"
+    r"|bank|maker|manufacturer|developer|union|party|charity|body|authority|regulator"
+    r"|organi[sz]ation|network|broadcaster|retailer|chain|club|team|institute|university"
+    r"|start-up|startup|militia|movement)\b"
+)
+# A word of a list takes the kind of its neighbours: "across Rajasthan, Haryana and".
+_LISTED_BEFORE_RE = re.compile(r"([^\W\d_][\w'’.-]*)(?:,|,? and|,? or) $")
+_LISTED_AFTER_RE = re.compile(r"(?:,|,? and|,? or) ([^\W\d_][\w'’-]*(?: [A-Z][\w'’-]*)*)")
+# A one-word name with nothing to say what it is: an organisation, unless its
+# neighbours in a list say otherwise.
+_UNSURE = "unsure"
 # An organisation is "it", a person "he" or "she": "Kotug said it would publish".
 _ORGANIZATION_AFTER_RE = re.compile(r"^(?:[^.;]{0,40}\b(?:it|its)\b|'s? (?:shares|members)\b)")
 
@@ -233,12 +253,28 @@ def discover(text, *, known=None, headlines=()):
         for occurrence in occurrences:
             _count(candidates[key], occurrence)
 
+    for entry in candidates.values():
+        if entry[1] == _UNSURE:
+            entry[1] = _kind_from_list(entry, text, candidates, by_word) or "organization"
     _count_headlines(candidates, headlines, known)
     result = [
         Candidate(name, kind, count, first, tuple(dict.fromkeys(aliases)))
         for name, kind, count, first, aliases in candidates.values()
     ]
     return sorted(result, key=lambda c: (-c.count, c.first_position))
+
+
+def _kind_from_list(entry, text, candidates, by_word):
+    """The kind of the names listed with a one-word name: "Rajasthan, Haryana and Uttar
+    Pradesh" are places."""
+    for occurrence in by_word.get(fold(entry[0])[0], ()):
+        before = _LISTED_BEFORE_RE.search(text[max(0, occurrence.start - 40) : occurrence.start])
+        after = _LISTED_AFTER_RE.match(text, occurrence.end)
+        for neighbour in (before, after):
+            other = neighbour and candidates.get(fold(neighbour.group(1))[0])
+            if other and other[1] not in (_UNSURE, "other"):
+                return other[1]
+    return None
 
 
 def _count(entry, occurrence):
@@ -364,8 +400,14 @@ def _split(text, tokens, *, initial, after_title):
                 yield from _split(text, left, initial=initial, after_title=after_title)
                 yield from _split(text, tokens[i + 1 :], initial=False, after_title=False)
                 return
-    while tokens and tokens[-1][1] in _CONNECTORS:
+    while tokens and (tokens[-1][1] in _CONNECTORS or _bare(tokens[-1][1]) in _POSTNOMINALS):
         tokens = tokens[:-1]
+    if not tokens:
+        return
+    # "Paris-based", "Kremlin-backed": the name is before the hyphen.
+    compound = _COMPOUND_RE.match(tokens[-1][1])
+    if compound:
+        tokens = [*tokens[:-1], (tokens[-1][0], compound.group(1))]
     start = tokens[0][0]
     last_start, last = tokens[-1]
     end = last_start + len(last.rstrip(".'’").removesuffix("'s").removesuffix("’s"))
@@ -374,6 +416,14 @@ def _split(text, tokens, *, initial, after_title):
         yield _Name(
             name, start, start + len(name), sentence_initial=initial, after_title=after_title
         )
+
+
+def _is_camel_case(word):
+    """ "DeepMind", "OpenAI": a brand's capitals inside a word (not "McDonald", "O'Leary")."""
+    inner = re.split(r"[-'’]", word.removeprefix("Mc").removeprefix("Mac"))
+    return any(
+        any(c.isupper() for c in part[1:]) and part[1:] != part[1:].upper() for part in inner
+    )
 
 
 def _bare(word):
@@ -430,6 +480,10 @@ def _kind_of_name(occurrence, text, others):
         return "event"
     if places.is_place(name) or set(words) & PLACE_WORDS:
         return "place"
+    if len(words) > 2 and words[1] in _CONNECTORS and places.is_place(words[0], major=True):
+        return "place"  # "Palma de Mallorca"
+    if any(_is_camel_case(w) for w in words):
+        return "organization"  # "Google DeepMind"
     if occurrence.aliases or any(len(w) > 1 and w.isupper() for w in (words[0], words[-1])):
         return "organization"  # "IG Metall", "BBC News", a name spelt out before its acronym
     if occurrence.after_title:
@@ -476,18 +530,24 @@ def _kind_of_word(occurrences, text, lower_words):
         return "other"
     if places.is_place(word, major=not mid_sentence):
         return "place"
-    # Only a name is anyone's at the start of a sentence: "Infineon's chief executive".
-    if not mid_sentence and (
-        word.endswith("s") or not any(_OWNER_RE.match(text, o.end) for o in occurrences)
+    described = any(_ORGANIZATION_APPOSITIVE_RE.match(text, o.end) for o in occurrences)
+    # Only a name is anyone's, or described, at the start of a sentence: "Infineon's
+    # chief executive", "Aena, the state company that runs Spanish airports".
+    if (
+        not mid_sentence
+        and not described
+        and (word.endswith("s") or not any(_OWNER_RE.match(text, o.end) for o in occurrences))
     ):
         return None
+    if described:
+        return "organization"
     if any(_GEOGRAPHIC_AFTER_RE.match(text, o.end) for o in occurrences):
         return "place"  # "the Rhône valley"
     if any(
         _LOCATIVE_RE.search(text[max(0, o.start - 12) : o.start]) for o in occurrences
     ) and not any(_ORGANIZATION_AFTER_RE.match(text[o.end : o.end + 50]) for o in occurrences):
         return "place"  # "in the Maasvlakte", "In Saxony"
-    return "organization"
+    return _UNSURE
 
 
 def _after_number(text, index):
@@ -533,6 +593,10 @@ def _count_headlines(candidates, headlines, known):
                     )
                     if entry is None and places.rank(name) >= places.MAJOR:
                         if _bare(window[0][1]) in _STOP_WORDS or _is_demonym(name):
+                            continue
+                        if any(other.startswith(key + " ") for other in candidates):
+                            # The text has it only at the head of a longer name ("Riverside
+                            # Residents Association"): the headline means that one too.
                             continue
                         entry = candidates[key] = [name, "place", 0, 0, ()]
                     if entry is not None:
