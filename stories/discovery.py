@@ -192,9 +192,9 @@ def discover(text, *, known=None, headlines=()):
     Gazetteer of names to leave out.
     """
     known_spans = [(m.start, m.end) for m in known.find(text)] if known else []
-    found = _names(text)
-    found = [n for n in found if not any(s <= n.start and n.end <= e for s, e in known_spans)]
     lower_words = {m.group().casefold() for m in _LOWER_WORD_RE.finditer(text)}
+    found = _names(text, lower_words)
+    found = [n for n in found if not any(s <= n.start and n.end <= e for s, e in known_spans)]
     many = [n for n in found if " " in n.name]
     single = [n for n in found if " " not in n.name]
 
@@ -310,16 +310,24 @@ def _acronym_of(word, candidates):
     return None
 
 
-def _names(text):
+def _names(text, lower_words):
     """Every name-like span of `text`, cut where names end."""
     names = [*_spelt_out_acronyms(text)]
     for match in _RUN_RE.finditer(text):
         names.extend(_pieces(text, match))
-    # "Later Steve Witkoff" is "Steve Witkoff" when the text names him so elsewhere.
+    # "Later Steve Witkoff" is "Steve Witkoff" when the text names him so elsewhere;
+    # "Mediators Egypt and Qatar" names Egypt, "Transport Canada" stays whole.
     whole = {n.name for n in names}
     for n in names:
         first, _, rest = n.name.partition(" ")
-        if n.sentence_initial and " " in rest and rest in whole:
+        if n.sentence_initial and (
+            (" " in rest and rest in whole)
+            or (
+                places.is_place(rest)
+                and not places.is_place(n.name)
+                and (first.casefold() in lower_words or first.endswith("s"))
+            )
+        ):
             n.name, n.start, n.sentence_initial = rest, n.start + len(first) + 1, False
     # A name inside a longer one is part of it: "Bibliothèques et Archives" in
     # "Bibliothèques et Archives nationales du Québec (BAnQ)".
