@@ -16,7 +16,6 @@ from django.core.management import BaseCommand, CommandError
 
 from stories import richtext, textformat
 from stories.detection import Gazetteer, fold
-from stories.discovery import discover
 from stories.models import Story
 
 GOLD_DIR = Path(settings.BASE_DIR) / "bench" / "entity_gold"
@@ -78,8 +77,7 @@ def suggest(path):
         full_headline=document.full_headline,
         body=richtext.blocks_to_html(document.body),
     )
-    headlines = [story.title, story.headline, story.story_line, story.full_headline]
-    return discover(story.running_text(), known=Gazetteer([]), headlines=headlines)
+    return story.new_entity_names(Gazetteer([]))
 
 
 class Command(BaseCommand):
