@@ -10,9 +10,10 @@ import json
 import pytest
 from django.core.management import call_command
 
-from stories import places
+from stories import places, richtext
 from stories.detection import Gazetteer
 from stories.discovery import discover
+from stories.models import Entity
 
 
 def proposed(text, **kwargs):
@@ -190,6 +191,52 @@ def test_place_names_come_from_the_gazetteer_package_read_once():
     assert places.rank("Kotug") == 0
     places.rank("Doha")
     assert places._index.cache_info().misses == 1
+
+
+@pytest.fixture
+def ceasefire(make_story):
+    paragraphs = [
+        "The US and Israel recalled their teams from Doha, Qatar, accusing Hamas of "
+        "stalling. Hamas said it was surprised.",
+        "However, Dr. Ismail al-Thawabta of the Gaza Government Media Office dismissed "
+        "the remarks of Councillor Tomás Ferreira.",
+    ]
+    return make_story(
+        "Ceasefire Talks in Cairo Stall",
+        dek="Mediators Egypt and Qatar said talks would go on.",
+        summary="",
+        body=richtext.blocks_to_html(richtext.Block("p", text) for text in paragraphs),
+    )
+
+
+def test_an_empty_newsroom_is_offered_every_name_of_a_story(ceasefire):
+    new = {c.name: c.kind for c in ceasefire.entity_suggestions().new}
+    assert new == {
+        "United States": "place",
+        "Israel": "place",
+        "Doha": "place",
+        "Qatar": "place",
+        "Hamas": "organization",
+        "Egypt": "place",
+        "Ismail al-Thawabta": "person",
+        "Gaza Government Media Office": "organization",
+        "Tomás Ferreira": "person",
+        "Cairo": "place",  # named in the headline only
+    }
+
+
+def test_what_the_newsroom_knows_or_an_editor_dismissed_is_not_offered_as_new(
+    ceasefire, django_assert_num_queries
+):
+    Entity.objects.create(name="Hamas", kind=Entity.Kind.ORGANIZATION)
+    Entity.objects.create(name="United States", aliases=["US"], kind=Entity.Kind.PLACE)
+    ceasefire.dismiss_suggestion("Tomás Ferreira")
+    with django_assert_num_queries(4):  # known names, links, dismissals, entities named
+        suggestions = ceasefire.entity_suggestions()
+    assert {e.name for e, _ in suggestions.known} == {"Hamas", "United States"}
+    new = {c.name for c in suggestions.new}
+    assert not new & {"Hamas", "United States", "US", "Tomás Ferreira"}
+    assert "Ismail al-Thawabta" in new
 
 
 def test_the_recall_command_measures_the_gold_lists(tmp_path, samples_dir):
