@@ -30,14 +30,14 @@ _TITLES = frozenset(
      "Pope", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Sheikh", "Father",
      "Reverend", "Rev", "Pastor", "Speaker", "Chairman", "Chairwoman", "Coach",
      "Representative", "Rep", "Congressman", "Congresswoman", "Spokesman", "Spokeswoman",
-     "Spokesperson", "Commander", "Emir", "Sultan"}
+     "Spokesperson", "Commander", "Emir", "Sultan", "Leader", "Whip"}
 )  # fmt: skip
 # Words that may stand between the place or body and the title: "US Special Envoy".
 _TITLE_QUALIFIERS = frozenset(
     {"Special", "Acting", "Former", "Interim", "Senior", "Foreign", "Prime", "Deputy", "Vice",
      "Chief", "Executive", "General", "Assistant", "Associate", "Head", "Economy", "Finance",
      "Health", "Defence", "Defense", "Interior", "Justice", "Transport", "Environment",
-     "State", "Crown"}
+     "State", "Crown", "Majority", "Minority", "Opposition"}
 )  # fmt: skip
 # Words that make a name an organisation's; checked before the place words, so that the
 # "Port of Rotterdam Authority" is the authority, not the port.
@@ -55,7 +55,8 @@ ORGANIZATION_WORDS = frozenset(
      "Movement", "Front", "Alliance", "Coalition", "Centre", "Center", "Orchestra",
      "Theatre", "Theater", "Bibliothèque", "Bibliothèques", "Université", "Universität",
      "Banque", "Société", "Stiftung", "Olympique", "Regulator", "Watchdog", "Ombudsman",
-     "Tribunal", "Inspectorate", "Exchange", "Reserve", "Guard", "Corps"}
+     "Tribunal", "Inspectorate", "Exchange", "Reserve", "Guard", "Corps", "Institution",
+     "House", "Chamber"}
 )  # fmt: skip
 PLACE_WORDS = frozenset(
     {"Boulevard", "Street", "Avenue", "Road", "Square", "Bridge", "River", "Lake", "Mount",
@@ -65,7 +66,8 @@ PLACE_WORDS = frozenset(
      "Peninsula", "Desert", "Canal", "Beach", "Hill", "Hills", "Lane", "Plaza", "District",
      "Quarter", "Stadium", "Stade", "Arena", "Gare", "Strip", "Territory", "Territories",
      "Cape", "Isle", "Falls", "Heights", "Wetlands", "Reservoir", "Pradesh", "Oblast",
-     "Governorate", "Prefecture"}
+     "Governorate", "Prefecture", "Glacier", "Mountain", "Peak", "Pass", "Dam", "Volcano",
+     "Fjord", "Lagoon", "Canyon", "Plateau"}
 )  # fmt: skip
 # Words that make a name a law, a plan or a prize ("European Chips Act"), or an event.
 OTHER_WORDS = frozenset(
@@ -127,7 +129,7 @@ _WORD = rf"(?:(?:al-|el-)?[{_CAPITALS}][\w'’-]*)"
 # Capitalised words joined by single spaces (never across punctuation or lines), with
 # lower-case connectors inside, and a number closing a name: "Fit for 55".
 _RUN_RE = re.compile(
-    rf"(?<![\w'’-]){_WORD}(?: (?:(?:{'|'.join(sorted(_CONNECTORS))}) )*{_WORD})*"
+    rf"(?<![\w'’-]){_WORD}(?: (?:for a |(?:{'|'.join(sorted(_CONNECTORS))}) )*{_WORD})*"
     r"(?: (?:for|of) \d+\b)?"
 )
 _TOKEN_RE = re.compile(r"\S+")
@@ -148,7 +150,14 @@ _ABBREVIATIONS_RE = re.compile(
 )
 _THE_RE = re.compile(r"\b[Tt]he $")
 _NAMED_RE = re.compile(r"\b(?:named|called|dubbed|christened)(?: the)? $")
-_LOCATIVE_RE = re.compile(r"\b(?:[Ii]n|[Nn]ear|[Aa]cross|[Oo]utside|[Tt]hroughout)(?: the)? $")
+_LOCATIVE_RE = re.compile(
+    r"\b(?:(?:[Ii]n|[Nn]ear|[Aa]cross|[Oo]utside|[Tt]hroughout)(?: the)?|(?:canton|province"
+    r"|state|region|city|town|village|county|district|island|kingdom|emirate|suburb"
+    r"|municipality) of) $"
+)
+# "the National Commission for Museums and Monuments": "and" inside an organisation's
+# name, after its "of" or "for".
+_AND_MORE_RE = re.compile(rf" and ({_WORD}(?: {_WORD})*)")
 # "Aena, the state company that runs Spanish airports".
 _ORGANIZATION_APPOSITIVE_RE = re.compile(
     r", (?:the|a|an) (?:[\w-]+ ){0,3}(?:company|firm|group|operator|agency|carrier|airline"
@@ -336,6 +345,12 @@ def _names(text, lower_words):
     names = [*_spelt_out_acronyms(text)]
     for match in _RUN_RE.finditer(text):
         names.extend(_pieces(text, match))
+    for n in names:
+        words = n.name.split()
+        of = next((i for i, w in enumerate(words) if w in ("of", "for")), None)
+        more = of and set(words[:of]) & ORGANIZATION_WORDS and _AND_MORE_RE.match(text, n.end)
+        if more:
+            n.name, n.end = text[n.start : more.end()], more.end()
     # "Later Steve Witkoff" is "Steve Witkoff" when the text names him so elsewhere;
     # "Mediators Egypt and Qatar" names Egypt, "Transport Canada" stays whole.
     whole = {n.name for n in names}
@@ -346,7 +361,11 @@ def _names(text, lower_words):
             or (
                 places.is_place(rest)
                 and not places.is_place(n.name)
-                and (first.casefold() in lower_words or first.endswith("s"))
+                and (
+                    {first.casefold(), first.casefold()[:-1]} & lower_words
+                    # a plural before a country or a city: not "Nicholas Cullinan"
+                    or (first.endswith("s") and places.is_place(rest, major=True))
+                )
             )
         ):
             n.name, n.start, n.sentence_initial = rest, n.start + len(first) + 1, False

@@ -35,6 +35,19 @@ def test_single_word_names_are_proposed_with_their_kinds():
     }
 
 
+def test_an_organisations_name_may_hold_and_after_its_of_or_for():
+    text = (
+        "It was agreed with the National Commission for Museums and Monuments. A report "
+        "by the Committee for a Responsible Federal Budget followed. The US and Israel met."
+    )
+    assert proposed(text) == {
+        "National Commission for Museums and Monuments": "organization",
+        "Committee for a Responsible Federal Budget": "organization",
+        "United States": "place",
+        "Israel": "place",
+    }
+
+
 def test_a_person_and_the_organisation_they_speak_for_are_two_names():
     text = "“It is propaganda,” said Ismail al-Thawabta of the Gaza Government Media Office."
     assert proposed(text) == {
@@ -52,6 +65,8 @@ def test_a_person_and_the_organisation_they_speak_for_are_two_names():
         ("Prime Minister Shehbaz Sharif visited the town.", "Shehbaz Sharif"),
         ("The case was led by Detective Inspector Sam Whitfield.", "Sam Whitfield"),
         ("His lawyer, Adrian Cole KC, said he would appeal.", "Adrian Cole"),
+        ("Then Majority Leader Chuck Schumer spoke.", "Chuck Schumer"),
+        ("Nicholas Cullinan, the museum's director, agreed.", "Nicholas Cullinan"),
         ("On Monday Economy Minister Katherina Reiche spoke.", "Katherina Reiche"),
     ],
 )
@@ -131,6 +146,10 @@ def test_an_unknown_word_after_in_is_a_place_and_its_list_shares_the_kind():
         ("Lines formed on Boulevard De Maisonneuve early.", "Boulevard De Maisonneuve", "place"),
         ("It was decided by the IG Metall union.", "IG Metall", "organization"),
         ("A Paris-based company grew.", "Paris", "place"),
+        ("The House of Representatives voted.", "House of Representatives", "organization"),
+        ("It retreated from the Rhone Glacier.", "Rhone Glacier", "place"),
+        ("Glaciers melt in the canton of Valais.", "Valais", "place"),
+        ("It was led by the Smithsonian Institution.", "Smithsonian Institution", "organization"),
     ],
 )
 def test_the_kind_comes_from_the_words_of_the_name_and_around_it(text, name, kind):

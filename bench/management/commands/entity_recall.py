@@ -3,8 +3,8 @@
 Reads the gold lists of bench/entity_gold (README there says what counts), suggests new
 names for each story as the story admin does, on an empty newsroom (no entity known, so
 every name has to be found as new), and prints recall, precision and wrong suggestions
-per story: for the shared samples and the demo stories together, and apart for the
-held-out stories. Nothing touches the database.
+per story: for the shared samples and the demo stories together, and apart for each set
+of stories kept there (held out, fresh). Nothing touches the database.
 """
 
 import json
@@ -103,8 +103,11 @@ class Command(BaseCommand):
         story_dirs = {
             "samples": Path(samples),
             "demo": Path(settings.BASE_DIR) / "stories" / "demo",
-            "held_out": GOLD_DIR / "held_out",
         }
+        # Every other gold list is of stories kept beside it, in the folder of its name:
+        # held_out/ (looked at while the rules were written) and fresh/ (written after).
+        for path in sorted(GOLD_DIR.glob("*.json")):
+            story_dirs.setdefault(path.stem, GOLD_DIR / path.stem)
         scores = {}
         for name, directory in story_dirs.items():
             gold_path = GOLD_DIR / f"{name}.json"
@@ -124,12 +127,12 @@ class Command(BaseCommand):
         for story_scores in scores.values():
             for s in story_scores:
                 self.stdout.write(f"{s.story:48} {s.gold:5} {len(s.found):6} {len(s.wrong):6}")
-        figures = {
-            "gold_lists": totals(scores["samples"] + scores["demo"]),
-            "held_out": totals(scores["held_out"]),
-        }
-        for label, key in [("Samples and demo", "gold_lists"), ("Held-out stories", "held_out")]:
-            self.stdout.write(summary(label, figures[key]))
+        figures = {"gold_lists": totals(scores["samples"] + scores["demo"])}
+        self.stdout.write(summary("Samples and demo", figures["gold_lists"]))
+        for name in list(story_dirs)[2:]:
+            figures[name] = totals(scores[name])
+            label = name.replace("_", "-").capitalize() + " stories"
+            self.stdout.write(summary(label, figures[name]))
         for story_scores in scores.values():
             for s in story_scores:
                 for name, kind in s.missed:
