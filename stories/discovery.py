@@ -77,7 +77,8 @@ OTHER_WORDS = frozenset(
 )  # fmt: skip
 EVENT_WORDS = frozenset(
     {"Summit", "Conference", "Festival", "Games", "Olympics", "Cup", "Championship",
-     "Championships", "Election", "Elections", "War", "Marathon", "Expo", "Week", "Biennale"}
+     "Championships", "Election", "Elections", "War", "Marathon", "Expo", "Week", "Biennale",
+     "Open", "Grand Prix", "Olympiad"}
 )  # fmt: skip
 # Capitalised words that start sentences, or that name no one: months, days, "I".
 _STOP_WORDS = frozenset(
@@ -171,6 +172,8 @@ _LISTED_AFTER_RE = re.compile(r"(?:,|,? and|,? or) ([^\W\d_][\w'’-]*(?: [A-Z][
 # A one-word name with nothing to say what it is: an organisation, unless its
 # neighbours in a list say otherwise.
 _UNSURE = "unsure"
+# A word that starts a sentence, a name only if it stands in a list of names.
+_LISTED = "listed"
 # An organisation is "it", a person "he" or "she": "Kotug said it would publish".
 _ORGANIZATION_AFTER_RE = re.compile(r"^(?:[^.;]{0,40}\b(?:it|its)\b|'s? (?:shares|members)\b)")
 
@@ -224,6 +227,14 @@ def discover(text, *, known=None, headlines=()):
         for key, entry in candidates.items()
         if entry[1] == "person"
     }
+    # An organisation's last word alone, when it is a word organisations end with and
+    # only one of the story's organisations ends with it.
+    ends = {}
+    for key, entry in candidates.items():
+        last = entry[0].split()[-1]
+        if entry[1] == "organization" and last in ORGANIZATION_WORDS:
+            ends.setdefault(fold(last)[0], []).append(key)
+    heads = {word: keys[0] for word, keys in ends.items() if len(keys) == 1}
     by_word = {}
     for occurrence in single:
         by_word.setdefault(fold(occurrence.name)[0], []).append(occurrence)
@@ -231,6 +242,10 @@ def discover(text, *, known=None, headlines=()):
         if key in candidates:
             for occurrence in occurrences:
                 _count(candidates[key], occurrence)
+            continue
+        if key in heads:  # "the Parliament": the European Parliament again
+            for occurrence in occurrences:
+                _count(candidates[heads[key]], occurrence)
             continue
         if key in surnames:  # "Okafor said": Daniel Okafor again
             for occurrence in occurrences:
@@ -264,6 +279,11 @@ def discover(text, *, known=None, headlines=()):
     for entry in candidates.values():
         if entry[1] == _UNSURE:
             entry[1] = _kind_from_list(entry, text, candidates, by_word) or "organization"
+    for key, entry in list(candidates.items()):
+        if entry[1] == _LISTED:
+            entry[1] = _kind_from_list(entry, text, candidates, by_word)
+            if entry[1] is None:
+                del candidates[key]
     _count_headlines(candidates, headlines, known)
     result = [
         Candidate(name, kind, count, first, tuple(dict.fromkeys(aliases)))
@@ -302,7 +322,7 @@ def _kind_from_list(entry, text, candidates, by_word):
         after = _LISTED_AFTER_RE.match(text, occurrence.end)
         for neighbour in (before, after):
             other = neighbour and candidates.get(fold(neighbour.group(1))[0])
-            if other and other[1] not in (_UNSURE, "other"):
+            if other and other[1] not in (_UNSURE, _LISTED, "other"):
                 return other[1]
     return None
 
@@ -346,6 +366,12 @@ def _names(text, lower_words):
     for match in _RUN_RE.finditer(text):
         names.extend(_pieces(text, match))
     for n in names:
+        # "European Consumer Organisation (BEUC)": an acronym in brackets after a name is
+        # its acronym, whatever its letters.
+        after = _ACRONYM_RE.match(text, n.end)
+        if after and " " in n.name and not n.aliases:
+            n.aliases = (after.group(1),)
+    for n in names:
         words = n.name.split()
         of = next((i for i, w in enumerate(words) if w in ("of", "for")), None)
         more = of and set(words[:of]) & ORGANIZATION_WORDS and _AND_MORE_RE.match(text, n.end)
@@ -364,7 +390,7 @@ def _names(text, lower_words):
                 and (
                     {first.casefold(), first.casefold()[:-1]} & lower_words
                     # a plural before a country or a city: not "Nicholas Cullinan"
-                    or (first.endswith("s") and places.is_place(rest, major=True))
+                    or (_is_plural(first) and places.is_place(rest, major=True))
                 )
             )
         ):
@@ -466,6 +492,11 @@ def _split(text, tokens, *, initial, after_title):
         )
 
 
+def _is_plural(word):
+    """ "Mediators", not "Tennis" nor "Congress"."""
+    return word.endswith("s") and not word.endswith(("ss", "is", "us"))
+
+
 def _is_camel_case(word):
     """ "DeepMind", "OpenAI": a brand's capitals inside a word (not "McDonald", "O'Leary")."""
     inner = re.split(r"[-'’]", word.removeprefix("Mc").removeprefix("Mac"))
@@ -532,6 +563,8 @@ def _kind_of_name(occurrence, text, others):
         return "place"  # "Palma de Mallorca"
     if any(_is_camel_case(w) for w in words):
         return "organization"  # "Google DeepMind"
+    if places.rank(words[-1]) >= places.COUNTRY:
+        return "organization"  # "Tennis Australia", "Air Canada", "Amnesty International"
     if occurrence.aliases or any(len(w) > 1 and w.isupper() for w in (words[0], words[-1])):
         return "organization"  # "IG Metall", "BBC News", a name spelt out before its acronym
     if occurrence.after_title:
@@ -586,7 +619,8 @@ def _kind_of_word(occurrences, text, lower_words):
         and not described
         and (word.endswith("s") or not any(_OWNER_RE.match(text, o.end) for o in occurrences))
     ):
-        return None
+        # Unless it stands in a list with other names: "Apple and Samsung will".
+        return _LISTED if not word.endswith("s") else None
     if described:
         return "organization"
     if any(_GEOGRAPHIC_AFTER_RE.match(text, o.end) for o in occurrences):

@@ -150,6 +150,8 @@ def test_an_unknown_word_after_in_is_a_place_and_its_list_shares_the_kind():
         ("It retreated from the Rhone Glacier.", "Rhone Glacier", "place"),
         ("Glaciers melt in the canton of Valais.", "Valais", "place"),
         ("It was led by the Smithsonian Institution.", "Smithsonian Institution", "organization"),
+        ("Tennis Australia said so.", "Tennis Australia", "organization"),
+        ("He won the Australian Open again.", "Australian Open", "event"),
     ],
 )
 def test_the_kind_comes_from_the_words_of_the_name_and_around_it(text, name, kind):
@@ -166,6 +168,17 @@ def test_an_acronym_is_an_alias_of_the_name_it_abbreviates():
     assert found["World Health Organization"].count == 2
     assert found["United States"].aliases == ("US",)
     assert "WHO" not in found and "US" not in found
+
+
+def test_a_sentence_may_start_with_a_name_listed_with_others():
+    text = "Apple and Samsung will have to comply. Rules apply. Samsung agreed."
+    assert proposed(text) == {"Apple": "organization", "Samsung": "organization"}
+
+
+def test_an_organisations_last_word_alone_is_that_organisation_again():
+    text = "The European Parliament voted. The law passed Parliament on Tuesday."
+    [candidate] = discover(text)
+    assert (candidate.name, candidate.count) == ("European Parliament", 2)
 
 
 def test_a_short_name_and_its_longer_form_are_one_suggestion():
@@ -333,9 +346,14 @@ def test_discovery_takes_a_name_spelt_out_before_its_acronym_whole():
     assert candidate.kind == "organization"
 
 
-def test_an_acronym_whose_initials_do_not_fit_is_a_name_of_its_own():
-    text = "Readers of the Grande Bibliothèque (BAnQ) came back."
-    assert [c.name for c in discover(text)] == ["Grande Bibliothèque", "BAnQ"]
+def test_an_acronym_in_brackets_after_a_name_is_its_alias_whatever_its_letters():
+    text = "The European Consumer Organisation (BEUC) agreed; BEUC said so again."
+    [candidate] = discover(text)
+    assert (candidate.name, candidate.aliases, candidate.count) == (
+        "European Consumer Organisation",
+        ("BEUC",),
+        3,  # as detection counts it: the name, "(BEUC)" and "BEUC"
+    )
 
 
 @pytest.mark.parametrize(
