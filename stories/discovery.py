@@ -30,7 +30,8 @@ _TITLES = frozenset(
      "Pope", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Sheikh", "Father",
      "Reverend", "Rev", "Pastor", "Speaker", "Chairman", "Chairwoman", "Coach",
      "Representative", "Rep", "Congressman", "Congresswoman", "Spokesman", "Spokeswoman",
-     "Spokesperson", "Commander", "Emir", "Sultan", "Leader", "Whip"}
+     "Spokesperson", "Commander", "Emir", "Sultan", "Leader", "Whip", "Attorney",
+     "Solicitor", "Prosecutor", "Comptroller", "Treasurer", "Marshal"}
 )  # fmt: skip
 # Words that may stand between the place or body and the title: "US Special Envoy".
 _TITLE_QUALIFIERS = frozenset(
@@ -150,14 +151,18 @@ _ABBREVIATIONS_RE = re.compile(
     r"(?:^|\s)(?:[A-Z]|Dr|Mr|Mrs|Ms|Prof|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Mt|Jr|Sr|Rev)\.$"
 )
 _THE_RE = re.compile(r"\b[Tt]he $")
-_NAMED_RE = re.compile(r"\b(?:named|called|dubbed|christened)(?: the)? $")
+_NAMED_RE = re.compile(r"\b(?:named|called|dubbed|christened|known as)(?: the)? $")
 _LOCATIVE_RE = re.compile(
+    # "Shares in Tesco": money in a company, not a place.
+    r"(?<![Ss]hares )(?<![Ss]take )(?<![Ss]takes )(?<![Ii]nvested )(?<![Ii]nvestment )"
+    r"(?<![Ii]nterest )"
     r"\b(?:(?:[Ii]n|[Nn]ear|[Aa]cross|[Oo]utside|[Tt]hroughout)(?: the)?|(?:canton|province"
     r"|state|region|city|town|village|county|district|island|kingdom|emirate|suburb"
     r"|municipality) of) $"
 )
 # "the National Commission for Museums and Monuments": "and" inside an organisation's
 # name, after its "of" or "for".
+_COMMON_AND_RE = re.compile(rf"(?<![\w'’-])({_WORD}) and $")
 _AND_MORE_RE = re.compile(rf" and ({_WORD}(?: {_WORD})*)")
 # "Aena, the state company that runs Spanish airports".
 _ORGANIZATION_APPOSITIVE_RE = re.compile(
@@ -165,13 +170,20 @@ _ORGANIZATION_APPOSITIVE_RE = re.compile(
     r"|bank|maker|manufacturer|developer|union|party|charity|body|authority|regulator"
     r"|organi[sz]ation|network|broadcaster|retailer|chain|club|team|institute|university"
     r"|start-up|startup|militia|movement)\b"
+    r"|, which\b"  # a person is "who"
 )
+# What an organisation, not a common word, does at the start of a sentence: "Nasa plans
+# to send its own probe", "Arianespace said".
+_SUBJECT_RE = re.compile(r"(?:[^.;]{0,40}\bits\b| (?:said|says|told)\b)")
 # A word of a list takes the kind of its neighbours: "across Rajasthan, Haryana and".
 _LISTED_BEFORE_RE = re.compile(r"([^\W\d_][\w'’.-]*)(?:,|,? and|,? or) $")
 _LISTED_AFTER_RE = re.compile(r"(?:,|,? and|,? or) ([^\W\d_][\w'’-]*(?: [A-Z][\w'’-]*)*)")
 # A one-word name with nothing to say what it is: an organisation, unless its
 # neighbours in a list say otherwise.
 _UNSURE = "unsure"
+# In a headline every word is capitalised: only places this large are trusted there
+# ("Montréal", "Rotterdam"; not "Man", a town of Côte d'Ivoire, in "Unarmed Man").
+_HEADLINE_PLACE = 250_000
 # A word that starts a sentence, a name only if it stands in a list of names.
 _LISTED = "listed"
 # An organisation is "it", a person "he" or "she": "Kotug said it would publish".
@@ -372,6 +384,16 @@ def _names(text, lower_words):
         if after and " " in n.name and not n.aliases:
             n.aliases = (after.group(1),)
     for n in names:
+        # "the Competition and Markets Authority": a common noun and an organisation.
+        before = _COMMON_AND_RE.search(text, max(0, n.start - 30), n.start)
+        if (
+            before
+            and before.group(1).casefold() in lower_words
+            and set(n.name.split()) & ORGANIZATION_WORDS
+        ):
+            n.name, n.start = text[before.start(1) : n.end], before.start(1)
+            n.sentence_initial = _starts_sentence(text, n.start)
+    for n in names:
         words = n.name.split()
         of = next((i for i, w in enumerate(words) if w in ("of", "for")), None)
         more = of and set(words[:of]) & ORGANIZATION_WORDS and _AND_MORE_RE.match(text, n.end)
@@ -429,6 +451,8 @@ def _pieces(text, match):
     # A title inside the run ends what came before and introduces a person:
     # "US Special Envoy Steve Witkoff", "Economy Minister Katherina Reiche".
     titled = [i for i, (_, word) in enumerate(tokens[:-1]) if _bare(word) in _TITLES]
+    if titled and _names_an_office(tokens[titled[-1] + 1 :]):
+        titled = []  # "Minnesota Attorney General's Office" is one name
     if titled:
         cut = titled[-1] + 1
         head = tokens[: titled[0]]
@@ -437,6 +461,13 @@ def _pieces(text, match):
         yield from _split(text, head, initial=initial, after_title=after_title)
         tokens, initial, after_title = tokens[cut:], False, True
     yield from _split(text, tokens, initial=initial, after_title=after_title)
+
+
+def _names_an_office(tokens):
+    """Whether what follows a title, up to an "of", ends in an organisation's word."""
+    words = [_bare(word) for _, word in tokens]
+    of = next((i for i, w in enumerate(words) if w in ("of", "for")), len(words))
+    return bool(set(words[:of]) & ORGANIZATION_WORDS)
 
 
 def _tokens(match):
@@ -462,7 +493,13 @@ def _split(text, tokens, *, initial, after_title):
     if not tokens:
         return
     for i, (_, word) in enumerate(tokens):
-        if _OWNER_RE.search(word) and word[-1] == "s" and i < len(tokens) - 1:
+        if (
+            _OWNER_RE.search(word)
+            and word[-1] == "s"
+            and i < len(tokens) - 1
+            # "St Thomas' Hospital", "Attorney General's Office": the place's own name
+            and not all(_bare(w) in ORGANIZATION_WORDS for _, w in tokens[i + 1 :])
+        ):
             # "the European Union's Fit for 55 package": two names.
             yield from _split(text, tokens[: i + 1], initial=initial, after_title=after_title)
             yield from _split(text, tokens[i + 1 :], initial=False, after_title=False)
@@ -585,7 +622,7 @@ def _ends_in_of(before):
 
 
 def _looks_like_a_person(words):
-    if not 2 <= len(words) <= 4:
+    if not 2 <= len(words) <= 4 or sum(w[0].isupper() for w in words) > 3:
         return False
     if _ROMAN_RE.fullmatch(words[-1]) or any(any(c.isdigit() for c in w) for w in words):
         return False  # "Waterstof I", "Fit for 55"
@@ -611,7 +648,11 @@ def _kind_of_word(occurrences, text, lower_words):
         return "other"
     if places.is_place(word, major=not mid_sentence):
         return "place"
-    described = any(_ORGANIZATION_APPOSITIVE_RE.match(text, o.end) for o in occurrences)
+    described = any(_ORGANIZATION_APPOSITIVE_RE.match(text, o.end) for o in occurrences) or (
+        word not in ORGANIZATION_WORDS
+        and not _is_plural(word)
+        and any(_SUBJECT_RE.match(text, o.end) for o in occurrences)
+    )
     # Only a name is anyone's, or described, at the start of a sentence: "Infineon's
     # chief executive", "Aena, the state company that runs Spanish airports".
     if (
@@ -673,7 +714,7 @@ def _count_headlines(candidates, headlines, known):
                         (e for e in candidates.values() if key in {fold(a)[0] for a in e[4]}),
                         None,
                     )
-                    if entry is None and places.rank(name) >= places.MAJOR:
+                    if entry is None and places.rank(name) >= _HEADLINE_PLACE:
                         if _bare(window[0][1]) in _STOP_WORDS or _is_demonym(name):
                             continue
                         if any(other.startswith(key + " ") for other in candidates):

@@ -66,6 +66,7 @@ def test_a_person_and_the_organisation_they_speak_for_are_two_names():
         ("The case was led by Detective Inspector Sam Whitfield.", "Sam Whitfield"),
         ("His lawyer, Adrian Cole KC, said he would appeal.", "Adrian Cole"),
         ("Then Majority Leader Chuck Schumer spoke.", "Chuck Schumer"),
+        ("Later Attorney General Keith Ellison spoke.", "Keith Ellison"),
         ("Nicholas Cullinan, the museum's director, agreed.", "Nicholas Cullinan"),
         ("On Monday Economy Minister Katherina Reiche spoke.", "Katherina Reiche"),
     ],
@@ -152,6 +153,19 @@ def test_an_unknown_word_after_in_is_a_place_and_its_list_shares_the_kind():
         ("It was led by the Smithsonian Institution.", "Smithsonian Institution", "organization"),
         ("Tennis Australia said so.", "Tennis Australia", "organization"),
         ("He won the Australian Open again.", "Australian Open", "event"),
+        ("The probe, known as Juice, left.", "Juice", "other"),
+        ("Shares in Tesco fell.", "Tesco", "organization"),
+        ("Nurses at St Thomas' Hospital marched.", "St Thomas' Hospital", "organization"),
+        (
+            "Lawyers from the Minnesota Attorney General's Office argued.",
+            "Minnesota Attorney General's Office",
+            "organization",
+        ),
+        (
+            "The competition regulator, the Competition and Markets Authority, will look.",
+            "Competition and Markets Authority",
+            "organization",
+        ),
     ],
 )
 def test_the_kind_comes_from_the_words_of_the_name_and_around_it(text, name, kind):
@@ -168,6 +182,26 @@ def test_an_acronym_is_an_alias_of_the_name_it_abbreviates():
     assert found["World Health Organization"].count == 2
     assert found["United States"].aliases == ("US",)
     assert "WHO" not in found and "US" not in found
+
+
+def test_a_sentence_may_start_with_a_name_that_acts_as_one():
+    text = (
+        "Walmart, which owns Asda, will keep a stake. Nasa plans to send its own probe. "
+        "Arianespace said it was the last. Officials said so. Police said so."
+    )
+    assert proposed(text) == {
+        "Walmart": "organization",
+        "Asda": "organization",
+        "Nasa": "organization",
+        "Arianespace": "organization",
+    }
+
+
+def test_only_well_known_places_are_taken_from_headlines():
+    found = proposed(
+        "A jury convicted him.", headlines=["Officer Convicted in Death of Unarmed Man"]
+    )
+    assert found == {}
 
 
 def test_a_sentence_may_start_with_a_name_listed_with_others():
