@@ -18,120 +18,29 @@ from dataclasses import dataclass
 
 from stories import places
 from stories.detection import fold
-
-# Words before a name that say who someone is; never part of the name.
-_TITLES = frozenset(
-    {"Dr", "Mr", "Mrs", "Ms", "Mx", "Miss", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
-     "President", "Premier", "Minister", "Envoy", "Senator", "Sen", "Governor", "Gov", "Mayor",
-     "Councillor", "Councilor", "Councilman", "Councilwoman", "Alderman", "Commissioner",
-     "Chancellor", "Director", "Secretary", "Ambassador", "Gen", "Admiral", "Colonel", "Col",
-     "Captain", "Capt", "Lieutenant", "Lt", "Sergeant", "Sgt", "Inspector", "Detective",
-     "Superintendent", "Constable", "Sheriff", "Judge", "King", "Queen", "Prince", "Princess",
-     "Pope", "Bishop", "Archbishop", "Cardinal", "Rabbi", "Imam", "Sheikh", "Father",
-     "Reverend", "Rev", "Pastor", "Speaker", "Chairman", "Chairwoman", "Coach",
-     "Representative", "Rep", "Congressman", "Congresswoman", "Spokesman", "Spokeswoman",
-     "Spokesperson", "Commander", "Emir", "Sultan", "Leader", "Whip", "Attorney",
-     "Solicitor", "Prosecutor", "Comptroller", "Treasurer", "Marshal"}
-)  # fmt: skip
-# Words that may stand between the place or body and the title: "US Special Envoy".
-_TITLE_QUALIFIERS = frozenset(
-    {"Special", "Acting", "Former", "Interim", "Senior", "Foreign", "Prime", "Deputy", "Vice",
-     "Chief", "Executive", "General", "Assistant", "Associate", "Head", "Economy", "Finance",
-     "Health", "Defence", "Defense", "Interior", "Justice", "Transport", "Environment",
-     "State", "Crown", "Majority", "Minority", "Opposition"}
-)  # fmt: skip
-# Words that make a name an organisation's; checked before the place words, so that the
-# "Port of Rotterdam Authority" is the authority, not the port.
-ORGANIZATION_WORDS = frozenset(
-    {"Office", "Ministry", "Department", "Agency", "Authority", "Association", "Council",
-     "Trust", "Company", "Corporation", "Corp", "Bank", "University", "Institute",
-     "Commission", "Committee", "Party", "Union", "Organization", "Organisation",
-     "Foundation", "Group", "Railways", "Railway", "Airlines", "Airways", "Court",
-     "Parliament", "Police", "Army", "Navy", "Forces", "Service", "Services", "Archives",
-     "Library", "Museum", "School", "College", "Academy", "Hospital", "Clinic", "Inc", "Ltd",
-     "LLC", "PLC", "GmbH", "AG", "SA", "Society", "Federation", "League", "Nations", "Club",
-     "Fund", "Board", "Bureau", "Developments", "Holdings", "Partners", "Industries",
-     "Network", "Press", "Times", "News", "Church", "Assembly", "Senate", "Congress",
-     "Cabinet", "Directorate", "Secretariat", "Crescent", "Cross", "Brigade", "Brigades",
-     "Movement", "Front", "Alliance", "Coalition", "Centre", "Center", "Orchestra",
-     "Theatre", "Theater", "Bibliothèque", "Bibliothèques", "Université", "Universität",
-     "Banque", "Société", "Stiftung", "Olympique", "Regulator", "Watchdog", "Ombudsman",
-     "Tribunal", "Inspectorate", "Exchange", "Reserve", "Guard", "Corps", "Institution",
-     "House", "Chamber"}
-)  # fmt: skip
-PLACE_WORDS = frozenset(
-    {"Boulevard", "Street", "Avenue", "Road", "Square", "Bridge", "River", "Lake", "Mount",
-     "Mountains", "Island", "Islands", "Bay", "Port", "City", "County", "Province", "Region",
-     "States", "Republic", "Kingdom", "Emirates", "Strait", "Sea", "Ocean", "Valley",
-     "Harbour", "Harbor", "Marsh", "Park", "Station", "Airport", "Forest", "Coast", "Gulf",
-     "Peninsula", "Desert", "Canal", "Beach", "Hill", "Hills", "Lane", "Plaza", "District",
-     "Quarter", "Stadium", "Stade", "Arena", "Gare", "Strip", "Territory", "Territories",
-     "Cape", "Isle", "Falls", "Heights", "Wetlands", "Reservoir", "Pradesh", "Oblast",
-     "Governorate", "Prefecture", "Glacier", "Mountain", "Peak", "Pass", "Dam", "Volcano",
-     "Fjord", "Lagoon", "Canyon", "Plateau"}
-)  # fmt: skip
-# Words that make a name a law, a plan or a prize ("European Chips Act"), or an event.
-OTHER_WORDS = frozenset(
-    {"Act", "Treaty", "Accord", "Accords", "Agreement", "Plan", "Programme", "Program",
-     "Strategy", "Directive", "Regulation", "Law", "Bill", "Convention", "Protocol",
-     "Initiative", "Package", "Award", "Prize", "Index", "Deal"}
-)  # fmt: skip
-EVENT_WORDS = frozenset(
-    {"Summit", "Conference", "Festival", "Games", "Olympics", "Cup", "Championship",
-     "Championships", "Election", "Elections", "War", "Marathon", "Expo", "Week", "Biennale",
-     "Open", "Grand Prix", "Olympiad"}
-)  # fmt: skip
-# Capitalised words that start sentences, or that name no one: months, days, "I".
-_STOP_WORDS = frozenset(
-    {"The", "A", "An", "In", "On", "At", "As", "But", "And", "Or", "If", "It", "Its", "This",
-     "That", "These", "Those", "He", "She", "They", "We", "I", "You", "His", "Her", "Their",
-     "Our", "My", "Your", "After", "Before", "Despite", "However", "Although", "While",
-     "When", "Where", "Why", "What", "Who", "How", "Now", "Then", "Still", "More", "Most",
-     "Some", "Many", "Each", "Every", "From", "For", "With", "By", "To", "Of", "Amid", "Also",
-     "Later", "Earlier", "Yesterday", "Today", "Tomorrow", "Meanwhile", "Instead", "Since",
-     "Until", "During", "Under", "Over", "Against", "Between", "Among", "Without", "Unlike",
-     "Only", "Even", "Yet", "So", "Both", "All", "Several", "Such", "There", "Here", "Last",
-     "Next", "No", "Not", "Nobody", "Yes", "Mr", "Mrs", "Ms", "Dr", "OK",
-     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-     "January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December", "Celsius", "Fahrenheit"}
-)  # fmt: skip
-# Letters after a person's name: "Adrian Cole KC".
-_POSTNOMINALS = frozenset(
-    {"KC", "QC", "MP", "MEP", "MSP", "CEO", "PhD", "Jr", "Sr", "OBE", "MBE", "CBE"}
+from stories.name_words import (
+    CONNECTORS,
+    DEMONYM_ENDINGS,
+    EVENT_WORDS,
+    IRREGULAR_DEMONYMS,
+    ORGANIZATION_WORDS,
+    OTHER_WORDS,
+    PERSON_PARTICLES,
+    PLACE_WORDS,
+    POSTNOMINALS,
+    STOP_WORDS,
+    TITLE_QUALIFIERS,
+    TITLES,
 )
-# The people of a place, written as an adjective: "Israeli officials". Regular ones
-# ("Austrian", "Qatari", "Canadian") are recognised from the place's name.
-_IRREGULAR_DEMONYMS = frozenset(
-    {"Arab", "Arabs", "Dutch", "French", "British", "English", "Scottish", "Welsh", "Irish",
-     "Swiss", "Greek", "Thai", "Spanish", "Danish", "Swedish", "Finnish", "Polish",
-     "Turkish", "Kurdish", "Flemish", "Scots", "Basque", "Catalan", "Filipino", "Lao",
-     "Western", "Eastern", "Northern", "Southern", "Islamic", "Christian", "Muslim",
-     "Jewish", "Catholic", "Protestant", "Sunni", "Shia", "Latino", "Asian", "African",
-     "American", "Americans", "Europeans", "Palestinians", "Israelis"}
-)  # fmt: skip
-_DEMONYM_ENDINGS = (
-    ("ian", ""), ("ian", "a"), ("ian", "ia"), ("ian", "y"), ("ian", "e"), ("an", ""),
-    ("an", "a"), ("an", "o"), ("n", ""), ("i", ""), ("ese", ""), ("ese", "a"), ("ish", ""),
-    ("ians", "ia"), ("ans", "a"), ("is", ""), ("ean", "e"), ("ean", "a"), ("", "y"),
-)  # fmt: skip
-# Lower-case words in a name: "Port of Rotterdam", "Ursula von der Leyen".
-_CONNECTORS = frozenset(
-    {"of", "the", "for", "de", "del", "della", "da", "das", "do", "dos", "du", "des", "la",
-     "le", "et", "van", "von", "der", "den", "ter", "bin", "ibn", "al", "el", "y", "di"}
-)  # fmt: skip
-_PERSON_PARTICLES = frozenset(
-    {"de", "del", "della", "da", "das", "do", "dos", "du", "van", "von", "der", "den", "ter",
-     "bin", "ibn", "al", "el", "y", "di", "la", "le"}
-)  # fmt: skip
-_ACRONYM_CONNECTORS = _CONNECTORS | {"and", "&", "on", "in"}
+
+_ACRONYM_CONNECTORS = CONNECTORS | {"and", "&", "on", "in"}
 # Python's re has no \p{Lu}; Latin capitals cover the names of our stories.
 _CAPITALS = re.escape("".join(c for c in map(chr, range(0x250)) if c.isupper()))
 _WORD = rf"(?:(?:al-|el-)?[{_CAPITALS}][\w'’-]*)"
 # Capitalised words joined by single spaces (never across punctuation or lines), with
 # lower-case connectors inside, and a number closing a name: "Fit for 55".
 _RUN_RE = re.compile(
-    rf"(?<![\w'’-]){_WORD}(?: (?:for a |(?:{'|'.join(sorted(_CONNECTORS))}) )*{_WORD})*"
+    rf"(?<![\w'’-]){_WORD}(?: (?:for a |(?:{'|'.join(sorted(CONNECTORS))}) )*{_WORD})*"
     r"(?: (?:for|of) \d+\b)?"
 )
 _TOKEN_RE = re.compile(r"\S+")
@@ -227,7 +136,7 @@ def discover(text, *, known=None, headlines=()):
     for occurrence in many:
         key = fold(occurrence.name)[0]
         if key not in candidates:
-            kind = _kind_of_name(occurrence, text, many)
+            kind = _kind_of_name(occurrence, text)
             if kind is None:
                 continue
             candidates[key] = [occurrence.name, kind, 0, occurrence.start, ()]
@@ -437,26 +346,26 @@ def _pieces(text, match):
     after_title = False
     while tokens and _leads_no_name(tokens, after_title=after_title):
         word = _bare(tokens[0][1])
-        after_title = word in _TITLES or (after_title and word not in _STOP_WORDS)
+        after_title = word in TITLES or (after_title and word not in STOP_WORDS)
         tokens, initial = tokens[1:], False
     # "Readers of the Grande Bibliothèque": a sentence's first word joined to a name by
     # "of the" is a common word, unless it heads a name ("Bank of England").
     if (
         initial
         and len(tokens) > 2
-        and tokens[1][1] in _CONNECTORS
+        and tokens[1][1] in CONNECTORS
         and _bare(tokens[0][1]) not in ORGANIZATION_WORDS | PLACE_WORDS
     ):
         tokens, initial = tokens[1:], False
     # A title inside the run ends what came before and introduces a person:
     # "US Special Envoy Steve Witkoff", "Economy Minister Katherina Reiche".
-    titled = [i for i, (_, word) in enumerate(tokens[:-1]) if _bare(word) in _TITLES]
+    titled = [i for i, (_, word) in enumerate(tokens[:-1]) if _bare(word) in TITLES]
     if titled and _names_an_office(tokens[titled[-1] + 1 :]):
         titled = []  # "Minnesota Attorney General's Office" is one name
     if titled:
         cut = titled[-1] + 1
         head = tokens[: titled[0]]
-        while head and _bare(head[-1][1]) in _TITLE_QUALIFIERS | _CONNECTORS:
+        while head and _bare(head[-1][1]) in TITLE_QUALIFIERS | CONNECTORS:
             head = head[:-1]
         yield from _split(text, head, initial=initial, after_title=after_title)
         tokens, initial, after_title = tokens[cut:], False, True
@@ -478,17 +387,17 @@ def _tokens(match):
 def _leads_no_name(tokens, *, after_title):
     """Whether the run's first word is no part of a name: "The", "Mayor", "Special"."""
     word = _bare(tokens[0][1])
-    if word in _STOP_WORDS or word in _TITLES or tokens[0][1] in _CONNECTORS:
+    if word in STOP_WORDS or word in TITLES or tokens[0][1] in CONNECTORS:
         return True
-    if word in _TITLE_QUALIFIERS:
+    if word in TITLE_QUALIFIERS:
         following = _bare(tokens[1][1]) if len(tokens) > 1 else ""
-        return after_title or following in _TITLES or following in _TITLE_QUALIFIERS
+        return after_title or following in TITLES or following in TITLE_QUALIFIERS
     return False
 
 
 def _split(text, tokens, *, initial, after_title):
     """Names out of tokens, split at "of" between two names and after a possessive."""
-    while tokens and tokens[0][1] in _CONNECTORS:
+    while tokens and tokens[0][1] in CONNECTORS:
         tokens, initial = tokens[1:], False
     if not tokens:
         return
@@ -511,7 +420,7 @@ def _split(text, tokens, *, initial, after_title):
                 yield from _split(text, left, initial=initial, after_title=after_title)
                 yield from _split(text, tokens[i + 1 :], initial=False, after_title=False)
                 return
-    while tokens and (tokens[-1][1] in _CONNECTORS or _bare(tokens[-1][1]) in _POSTNOMINALS):
+    while tokens and (tokens[-1][1] in CONNECTORS or _bare(tokens[-1][1]) in POSTNOMINALS):
         tokens = tokens[:-1]
     if not tokens:
         return
@@ -584,7 +493,7 @@ def _spelt_out_acronyms(text):
         yield _Name(name, first.start(), match.start(), aliases=(acronym,))
 
 
-def _kind_of_name(occurrence, text, others):
+def _kind_of_name(occurrence, text):
     """The kind of a name of two words or more, or None when it is no name to link."""
     name, words = occurrence.name, occurrence.name.split()
     before = text[: occurrence.start]
@@ -596,7 +505,7 @@ def _kind_of_name(occurrence, text, others):
         return "event"
     if places.is_place(name) or set(words) & PLACE_WORDS:
         return "place"
-    if len(words) > 2 and words[1] in _CONNECTORS and places.is_place(words[0], major=True):
+    if len(words) > 2 and words[1] in CONNECTORS and places.is_place(words[0], major=True):
         return "place"  # "Palma de Mallorca"
     if any(_is_camel_case(w) for w in words):
         return "organization"  # "Google DeepMind"
@@ -627,14 +536,14 @@ def _looks_like_a_person(words):
     if _ROMAN_RE.fullmatch(words[-1]) or any(any(c.isdigit() for c in w) for w in words):
         return False  # "Waterstof I", "Fit for 55"
     return all(
-        w[0].isupper() or w in _PERSON_PARTICLES or w.startswith(("al-", "el-")) for w in words
+        w[0].isupper() or w in PERSON_PARTICLES or w.startswith(("al-", "el-")) for w in words
     )
 
 
 def _kind_of_word(occurrences, text, lower_words):
     """The kind of a one-word name, or None when it is no name to link."""
     word = occurrences[0].name
-    if len(word) < 2 or word in _STOP_WORDS or word in _TITLES or _is_demonym(word):
+    if len(word) < 2 or word in STOP_WORDS or word in TITLES or _is_demonym(word):
         return None
     if word in places.ABBREVIATIONS:
         return "place"
@@ -680,9 +589,9 @@ def _after_number(text, index):
 
 
 def _is_demonym(word):
-    if word in _IRREGULAR_DEMONYMS:
+    if word in IRREGULAR_DEMONYMS:
         return True
-    for ending, place_ending in _DEMONYM_ENDINGS:
+    for ending, place_ending in DEMONYM_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             stem = word[: len(word) - len(ending)] + place_ending
             if stem != word and places.rank(stem) >= places.MAJOR:
@@ -715,7 +624,7 @@ def _count_headlines(candidates, headlines, known):
                         None,
                     )
                     if entry is None and places.rank(name) >= _HEADLINE_PLACE:
-                        if _bare(window[0][1]) in _STOP_WORDS or _is_demonym(name):
+                        if _bare(window[0][1]) in STOP_WORDS or _is_demonym(name):
                             continue
                         if any(other.startswith(key + " ") for other in candidates):
                             # The text has it only at the head of a longer name ("Riverside
