@@ -87,6 +87,15 @@ _SUBJECT_RE = re.compile(r"(?:[^.;]{0,40}\bits\b| (?:said|says|told)\b)")
 # A word of a list takes the kind of its neighbours: "across Rajasthan, Haryana and".
 _LISTED_BEFORE_RE = re.compile(r"([^\W\d_][\w'’.-]*)(?:,|,? and|,? or) $")
 _LISTED_AFTER_RE = re.compile(r"(?:,|,? and|,? or) ([^\W\d_][\w'’-]*(?: [A-Z][\w'’-]*)*)")
+# A journey's ends are places: "from Varnavas toward the suburbs", "from Gdańsk to".
+_FROM_RE = re.compile(r"\b[Ff]rom $")
+_TO_AFTER_RE = re.compile(rf" (?:towards? |(?:to|into) {_WORD})")
+_FROM_BEFORE_RE = re.compile(r"\b[Ff]rom ([^\W\d_][\w'’-]*) to $")
+# "the World Weather Attribution group": the name of a body.
+_ORGANIZATION_NOUN_AFTER_RE = re.compile(
+    r" (?:group|company|firm|union|party|agency|network|charity|organi[sz]ation|alliance"
+    r"|coalition|movement|association|consortium|foundation)\b"
+)
 # A one-word name with nothing to say what it is: an organisation, unless its
 # neighbours in a list say otherwise.
 _UNSURE = "unsure"
@@ -239,7 +248,10 @@ def _kind_from_list(entry, text, candidates, by_word):
     """The kind of the names listed with a one-word name: "Rajasthan, Haryana and Uttar
     Pradesh" are places."""
     for occurrence in by_word.get(fold(entry[0])[0], ()):
-        before = _LISTED_BEFORE_RE.search(text[max(0, occurrence.start - 40) : occurrence.start])
+        preceding = text[max(0, occurrence.start - 40) : occurrence.start]
+        if _FROM_RE.search(preceding) and _TO_AFTER_RE.match(text, occurrence.end):
+            return "place"
+        before = _LISTED_BEFORE_RE.search(preceding) or _FROM_BEFORE_RE.search(preceding)
         after = _LISTED_AFTER_RE.match(text, occurrence.end)
         for neighbour in (before, after):
             other = neighbour and candidates.get(fold(neighbour.group(1))[0])
@@ -306,7 +318,14 @@ def _names(text, lower_words):
         words = n.name.split()
         of = next((i for i, w in enumerate(words) if w in ("of", "for")), None)
         more = of and set(words[:of]) & ORGANIZATION_WORDS and _AND_MORE_RE.match(text, n.end)
-        if more:
+        # Not when either side is a name of its own: "Royal Bank of Canada and TD
+        # Securities" are two banks.
+        if (
+            more
+            and not places.is_place(words[-1])
+            and not set(more.group(1).split()) & ORGANIZATION_WORDS
+            and not _is_acronym(more.group(1).split()[0])
+        ):
             n.name, n.end = text[n.start : more.end()], more.end()
     # "Later Steve Witkoff" is "Steve Witkoff" when the text names him so elsewhere;
     # "Mediators Egypt and Qatar" names Egypt, "Transport Canada" stays whole.
@@ -438,6 +457,10 @@ def _split(text, tokens, *, initial, after_title):
         )
 
 
+def _is_acronym(word):
+    return len(word) > 1 and word.isupper()
+
+
 def _is_plural(word):
     """ "Mediators", not "Tennis" nor "Congress"."""
     return word.endswith("s") and not word.endswith(("ss", "is", "us"))
@@ -513,6 +536,8 @@ def _kind_of_name(occurrence, text):
         return "organization"  # "Tennis Australia", "Air Canada", "Amnesty International"
     if occurrence.aliases or any(len(w) > 1 and w.isupper() for w in (words[0], words[-1])):
         return "organization"  # "IG Metall", "BBC News", a name spelt out before its acronym
+    if _ORGANIZATION_NOUN_AFTER_RE.match(text, occurrence.end):
+        return "organization"  # "the World Weather Attribution group"
     if occurrence.after_title:
         # What follows "Director General of" names an office, not a person; only an
         # organisation there is worth proposing ("Special Envoy for Peace Missions" is a
@@ -557,7 +582,11 @@ def _kind_of_word(occurrences, text, lower_words):
         return "other"
     if places.is_place(word, major=not mid_sentence):
         return "place"
-    described = any(_ORGANIZATION_APPOSITIVE_RE.match(text, o.end) for o in occurrences) or (
+    described = any(
+        _ORGANIZATION_APPOSITIVE_RE.match(text, o.end)
+        or _ORGANIZATION_NOUN_AFTER_RE.match(text, o.end)
+        for o in occurrences
+    ) or (
         word not in ORGANIZATION_WORDS
         and not _is_plural(word)
         and any(_SUBJECT_RE.match(text, o.end) for o in occurrences)

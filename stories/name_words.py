@@ -42,7 +42,7 @@ ORGANIZATION_WORDS = frozenset(
      "Theatre", "Theater", "Bibliothèque", "Bibliothèques", "Université", "Universität",
      "Banque", "Société", "Stiftung", "Olympique", "Regulator", "Watchdog", "Ombudsman",
      "Tribunal", "Inspectorate", "Exchange", "Reserve", "Guard", "Corps", "Institution",
-     "House", "Chamber"}
+     "House", "Chamber", "Administration"}
 )  # fmt: skip
 PLACE_WORDS = frozenset(
     {"Boulevard", "Street", "Avenue", "Road", "Square", "Bridge", "River", "Lake", "Mount",

@@ -154,6 +154,16 @@ def test_an_unknown_word_after_in_is_a_place_and_its_list_shares_the_kind():
         ("Tennis Australia said so.", "Tennis Australia", "organization"),
         ("He won the Australian Open again.", "Australian Open", "event"),
         ("The probe, known as Juice, left.", "Juice", "other"),
+        (
+            "The World Weather Attribution group said so.",
+            "World Weather Attribution",
+            "organization",
+        ),
+        (
+            "The Swedish Maritime Administration said so.",
+            "Swedish Maritime Administration",
+            "organization",
+        ),
         ("Shares in Tesco fell.", "Tesco", "organization"),
         ("Nurses at St Thomas' Hospital marched.", "St Thomas' Hospital", "organization"),
         (
@@ -213,6 +223,27 @@ def test_an_organisations_last_word_alone_is_that_organisation_again():
     text = "The European Parliament voted. The law passed Parliament on Tuesday."
     [candidate] = discover(text)
     assert (candidate.name, candidate.count) == ("European Parliament", 2)
+
+
+def test_the_ends_of_a_journey_are_places():
+    text = (
+        "The ferry sailed from Gdańsk to Nynäshamn. Fires spread from Varnavas toward the "
+        "suburbs. It was a selfish response from Hamas to the proposed deal."
+    )
+    assert proposed(text) == {
+        "Gdańsk": "place",
+        "Nynäshamn": "place",
+        "Varnavas": "place",
+        "Hamas": "organization",
+    }
+
+
+def test_two_organisations_joined_by_and_stay_two():
+    text = "Economists at Royal Bank of Canada and TD Securities expect a cut."
+    assert proposed(text) == {
+        "Royal Bank of Canada": "organization",
+        "TD Securities": "organization",
+    }
 
 
 def test_a_short_name_and_its_longer_form_are_one_suggestion():
