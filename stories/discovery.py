@@ -596,10 +596,10 @@ def _kind_of_word(occurrences, text, lower_words):
     if (
         not mid_sentence
         and not described
-        and (word.endswith("s") or not any(_OWNER_RE.match(text, o.end) for o in occurrences))
+        and (_is_plural(word) or not any(_OWNER_RE.match(text, o.end) for o in occurrences))
     ):
         # Unless it stands in a list with other names: "Apple and Samsung will".
-        return _LISTED if not word.endswith("s") else None
+        return None if _is_plural(word) else _LISTED
     if described:
         return "organization"
     if any(_GEOGRAPHIC_AFTER_RE.match(text, o.end) for o in occurrences):
@@ -633,9 +633,7 @@ def _count_headlines(candidates, headlines, known):
     for headline in headlines:
         known_spans = [(m.start, m.end) for m in known.find(headline)] if known else []
         for match in _RUN_RE.finditer(headline):
-            tokens = [
-                (m.start() + match.start(), m.group()) for m in _TOKEN_RE.finditer(match.group())
-            ]
+            tokens = _tokens(match)
             i = 0
             while i < len(tokens):
                 for size in (4, 3, 2, 1):
