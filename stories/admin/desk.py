@@ -112,6 +112,26 @@ class StoryDeskAdmin:
         ),
     ]
     suggestions_after = "Filing"
+    # Where the fieldsets other parts of the admin add go: the entities suggested by the
+    # entities mentioned, then the developing story's, before the byline.
+    fieldset_order = [
+        "Story",
+        "Filing",
+        "Suggested entities",
+        "Developing story",
+        "Byline",
+        "Lead image",
+        "Search engines and listings",
+        "Publication",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        order = self.fieldset_order
+        after_filing = order.index("Filing") + 0.5
+        return sorted(
+            fieldsets, key=lambda f: order.index(f[0]) if f[0] in order else after_filing
+        )
 
     # Tags: what the field's script offers while the writer types.
 

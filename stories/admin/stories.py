@@ -17,6 +17,7 @@ from stories.admin.base import (
 )
 from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
+from stories.admin.threads import DevelopingStoryAdmin
 from stories.admin.workflow import StoryWorkflowAdmin
 from stories.forms import CitationForm, StoryForm
 from stories.models import (
@@ -87,6 +88,7 @@ class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
 class StoryAdmin(
     StoryDeskAdmin,
     StoryWorkflowAdmin,
+    DevelopingStoryAdmin,
     EntitySuggestionsMixin,
     SectionPickerMixin,
     admin.ModelAdmin,
