@@ -373,7 +373,8 @@ def test_updated_since(client, timeline):
         ("entity=nobody", "entity: no entity 'nobody'"),
         ("limit=0", "limit: Input should be greater than or equal to 1"),
         ("limit=many", "limit: Input should be a valid integer"),
-        ("updated_since=yesterday", "updated_since: Input should be a valid datetime"),
+        ("updated_since=yesterday", "updated_since: Value error, should be a date and time"),
+        ("updated_since=1700000000", "updated_since: Value error, should be a date and time"),
         ("cursor=made-up", "cursor: not one this API gave out"),
     ],
 )
@@ -473,3 +474,22 @@ def test_the_openapi_document_is_generated_and_there_are_no_docs_pages(client):
     assert {} in operation["security"]
     # No Swagger UI: it would load scripts from a CDN, against the site's CSP.
     assert client.get("/api/docs", follow=True).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/stories/%00", "slug: String should match pattern"),
+        ("/api/entities/a%00b", "slug: String should match pattern"),
+        ("/api/stories/?tag=%00", "tag: String should match pattern"),
+        ("/api/stories/?cursor=%00", "cursor: String should match pattern"),
+        ("/api/stories/" + "x" * 201, "slug: String should have at most 200 characters"),
+        ("/api/stories/?author=99999999999999999999", "author: Input should be less than"),
+    ],
+)
+def test_hostile_input_gets_a_400_not_a_server_error(client, url, message):
+    # NUL characters and integers past 64 bits are what databases choke on (PostgreSQL
+    # refuses the one, SQLite the other): refused before a query is made.
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(message)

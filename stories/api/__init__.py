@@ -24,10 +24,12 @@ from stories.api.schemas import (
     EntityDetail,
     EntityFilters,
     EntityPage,
+    EntitySlug,
     Error,
     SectionList,
     StoryFilters,
     StoryPage,
+    StorySlug,
 )
 from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story
 
@@ -151,7 +153,7 @@ def stories(request, filters: Query[StoryFilters]):
     summary="One story as a ninjs news item",
     **OPTIONS,
 )
-def story(request, slug: str, preview: bool = False):
+def story(request, slug: StorySlug, preview: bool = False):
     """The published story at `slug`, with its body; 410 once withdrawn.
 
     With `preview=true` and an editor's token (Authorization: Bearer), any story its
@@ -225,7 +227,7 @@ def entities(request, filters: Query[EntityFilters]):
     summary="One entity, with the newest stories naming it",
     **OPTIONS,
 )
-def entity(request, slug: str):
+def entity(request, slug: EntitySlug):
     """The entity at `slug` and its newest published stories; `stories` lists them all."""
     found = Entity.objects.filter(slug=slug).first()
     if found is None:

@@ -4,10 +4,12 @@ The patterns and bounds are part of the OpenAPI document, so clients (and the
 property-based tests) know what a valid request is before sending one.
 """
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
+from pydantic import BeforeValidator
 
 from stories.api.ninjs import NinjsItem
 from stories.models import Entity
@@ -18,8 +20,29 @@ SECTION_PATH = r"^[-a-zA-Z0-9_]+(/[-a-zA-Z0-9_]+)*/?$"
 TAG_SLUG = r"^[-\w]+$"
 CURSOR = r"^[-\w:]+$"
 LARGEST_ID = 2**63 - 1
+# RFC 3339, as the document's "date-time" format says: a date, a time and an offset.
+RFC_3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+
+StorySlug = Annotated[str, Path(max_length=200, pattern=SLUG, description="The story's slug.")]
+EntitySlug = Annotated[str, Path(max_length=200, pattern=SLUG, description="The entity's slug.")]
+
+
+def rfc_3339(value):
+    """Only times written as the document says; pydantic alone would also take numbers."""
+    if not (isinstance(value, str) and RFC_3339.fullmatch(value)):
+        raise ValueError(
+            "should be a date and time with its offset, e.g. 2026-05-01T12:00:00Z "
+            "(write + as %2B in a URL)"
+        )
+    return value
+
+
+Time = Annotated[datetime, BeforeValidator(rfc_3339)]
 
 
 class Error(Schema):
@@ -46,7 +69,7 @@ class StoryFilters(Paging):
     entity: str | None = Field(None, max_length=200, pattern=SLUG, description="An entity's slug.")
     tag: str | None = Field(None, max_length=100, pattern=TAG_SLUG, description="A tag's slug.")
     author: int | None = Field(None, ge=1, le=LARGEST_ID, description="An author's id.")
-    updated_since: datetime | None = Field(
+    updated_since: Time | None = Field(
         None, description="Only stories saved at or after this time (ISO 8601)."
     )
 
