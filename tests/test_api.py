@@ -2,18 +2,20 @@
 newsletters and partners. Only what Story.objects.published() allows, unless an editor's
 token asks for a preview; cached and conditional like the reader pages."""
 
+import io
 import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator, FormatChecker
 
-from stories.models import Citation, Entity, Image, Mention, Section, Story
+from stories.models import ApiToken, Citation, Entity, Image, Mention, Section, Story
 from tests.images_support import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -493,3 +495,119 @@ def test_hostile_input_gets_a_400_not_a_server_error(client, url, message):
     response = client.get(url)
     assert response.status_code == 400
     assert response.json()["detail"].startswith(message)
+
+
+# ---- Editors' tokens and previews -----------------------------------------------------
+
+
+def bearer(secret):
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def editor_token(editor):
+    return ApiToken.objects.issue(editor, name="Newsletter builder")[1]
+
+
+def test_an_editor_s_token_previews_unpublished_stories_and_nobody_caches_them(
+    client, unpublished, editor_token, ninjs_validator
+):
+    expected = {"draft": "withheld", "scheduled": "withheld", "withdrawn": "canceled"}
+    for name, story in unpublished.items():
+        response = client.get(story_url(story, preview="true"), headers=bearer(editor_token))
+        assert response.status_code == 200
+        item = response.json()
+        assert item["headlines"][0]["value"] == story.headline
+        assert item["pubstatus"] == expected[name]
+        assert list(ninjs_validator.iter_errors(item)) == []
+        assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+        assert response["X-Robots-Tag"].startswith("noindex")
+        assert "Authorization" in response["Vary"]
+    scheduled = get_json(
+        client, story_url(unpublished["scheduled"], preview="true"), **bearer(editor_token)
+    )
+    assert "embargoed" in scheduled and "firstcreated" not in scheduled
+
+
+def test_a_token_without_preview_sees_what_readers_see(client, unpublished, editor_token):
+    response = client.get(story_url(unpublished["draft"]), headers=bearer(editor_token))
+    assert response.status_code == 404
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_reporter_s_token_previews_only_what_the_reporter_may(
+    client, make_story, reporter, django_user_model
+):
+    reporter.groups.add(Group.objects.get(name="Reporter"))
+    own = make_story("My draft")
+    own.authors.add(reporter)
+    other = make_story("Someone else's draft")
+    secret = ApiToken.objects.issue(reporter, name="My app")[1]
+    assert client.get(story_url(own, preview="1"), headers=bearer(secret)).status_code == 200
+    refused = client.get(story_url(other, preview="1"), headers=bearer(secret))
+    assert refused.status_code == 404
+    assert "Someone else" not in refused.content.decode()
+
+
+@pytest.mark.parametrize("problem", ["unknown", "revoked", "inactive user", "not bearer"])
+def test_a_wrong_token_is_refused_saying_why(client, unpublished, editor, editor_token, problem):
+    headers = bearer(editor_token)
+    if problem == "unknown":
+        headers = bearer("nrapi_made-up")
+    elif problem == "revoked":
+        ApiToken.objects.get().revoke()
+    elif problem == "inactive user":
+        editor.is_active = False
+        editor.save()
+    else:
+        headers = {"Authorization": f"Token {editor_token}"}
+    response = client.get(story_url(unpublished["draft"], preview="true"), headers=headers)
+    assert response.status_code == 401
+    assert "token" in response.json()["detail"].lower()
+    assert "Secret draft" not in response.content.decode()
+
+
+def test_only_the_hash_of_a_token_is_kept_and_its_use_is_noted(client, editor, editor_token):
+    token = ApiToken.objects.get()
+    assert editor_token.startswith("nrapi_") and editor_token not in str(vars(token))
+    assert token.last_used_at is None
+    get_json(client, reverse("api:sections"), **bearer(editor_token))
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_with_the_page_cache_on_a_preview_is_never_served_to_anyone_else(
+    client, settings, unpublished, editor_token
+):
+    settings.NEWSROOM_PAGE_CACHE = True
+    url = story_url(unpublished["draft"], preview="true")
+    assert client.get(url, headers=bearer(editor_token)).status_code == 200
+    anonymous = client.get(url)
+    assert anonymous.status_code == 401
+    assert "Secret draft" not in anonymous.content.decode()
+    # Nor is an answer to someone who may not preview kept for an editor who may.
+    assert client.get(url, headers=bearer("nrapi_made-up")).status_code == 401
+    assert client.get(url, headers=bearer(editor_token)).status_code == 200
+
+
+def test_token_holders_are_not_rate_limited(client, settings, editor_token):
+    settings.NEWSROOM_API_ANON_RATE = "2/min"
+    url = reverse("api:sections")
+    statuses = [client.get(url, headers=bearer(editor_token)).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line(editor):
+    out = io.StringIO()
+    call_command("api_token", "issue", "edna", "Newsletter builder", stdout=out)
+    secret = out.getvalue().splitlines()[1]
+    token = ApiToken.objects.for_secret(secret)
+    assert token.user == editor and token.name == "Newsletter builder"
+    out = io.StringIO()
+    call_command("api_token", "list", stdout=out)
+    assert f"{token.pk}\tedna\tNewsletter builder\t…{secret[-4:]}\tactive" in out.getvalue()
+    call_command("api_token", "revoke", str(token.pk), stdout=io.StringIO())
+    assert ApiToken.objects.for_secret(secret) is None
+    with pytest.raises(CommandError, match="No user called 'nobody'"):
+        call_command("api_token", "issue", "nobody", "x")
