@@ -150,6 +150,11 @@ def test_a_published_story_is_ninjs_that_validates_against_the_iptc_schema(
     # Times to the millisecond, in UTC.
     assert abs(parse_datetime(item["firstcreated"]) - ferry_story.published_at) < MILLISECOND
     assert item["by"] == "By Rita Porter"
+    # The listing's items, without their bodies, are ninjs too.
+    (listed,) = get_json(client, reverse("api:stories"))["items"]
+    assert list(ninjs_validator.iter_errors(listed)) == []
+    without_body = {key: value for key, value in item.items() if key != "bodies"}
+    assert listed == {**without_body, "representationtype": "partial"}
 
 
 def test_infosources_are_the_cited_sources_in_the_story_s_order(client, ferry_story):

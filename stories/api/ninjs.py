@@ -159,7 +159,7 @@ def at_midnight(day: date | None):
     return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
 
-def concepts(story, request):
+def concepts(story):
     """Its entities by kind, as ninjs concepts, most salient first."""
     found = {name: [] for name in (*ENTITY_PROPERTIES.values(), "objects")}
     mentions = sorted(story.mentions.all(), key=lambda m: (-m.salience, m.entity.name))
@@ -266,7 +266,11 @@ def item(story, request, *, full=True):
         "title": story.title,
         "language": settings.LANGUAGE_CODE,
         "firstcreated": published if story.is_published else None,
-        "versioncreated": max(filter(None, [story.updated_at, published])),
+        # A story scheduled ahead was saved before readers could see it: the version
+        # they see dates from when it appeared.
+        "versioncreated": max(story.updated_at, published)
+        if story.is_published
+        else story.updated_at,
         "contentcreated": story.created_at,
         "embargoed": published if story.is_scheduled else None,
         "pubstatus": pubstatus(story),
@@ -284,7 +288,7 @@ def item(story, request, *, full=True):
         ]
         if full
         else None,
-        **concepts(story, request),
+        **concepts(story),
         "subjects": subjects(story, request),
         "infosources": sources,
         "associations": associations,
