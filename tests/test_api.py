@@ -392,7 +392,8 @@ def test_bad_queries_get_a_400_naming_the_parameter(client, timeline, query, mes
 
 
 def test_a_cursor_of_one_listing_is_refused_by_another(client, timeline):
-    Entity.objects.bulk_create(Entity(name=f"E{n}", slug=f"e{n}") for n in range(3))
+    for n, story in enumerate(timeline[:3]):
+        Mention.objects.create(story=story, entity=Entity.objects.create(name=f"E{n}"))
     entities_next = get_json(client, reverse("api:entities") + "?limit=1")["next"]
     cursor = entities_next.split("cursor=")[1]
     response = client.get(reverse("api:stories") + "?cursor=" + cursor)
@@ -428,6 +429,13 @@ def test_entities_by_name_in_pages_with_their_stories(client, ferry_story):
     assert ana["newest_stories"][0]["href"] == f"http://testserver{story_url(ferry_story)}"
     assert slugs(every_listing_item(client, ana["stories"])) == [ferry_story.slug]
     assert client.get(reverse("api:entity", kwargs={"slug": "nobody"})).status_code == 404
+
+
+def test_entities_only_drafts_name_are_not_listed(client, ferry_story, make_story):
+    draft = make_story("Minister to resign")
+    Mention.objects.create(story=draft, entity=Entity.objects.create(name="A Minister"))
+    listed = every_listing_item(client, reverse("api:entities"))
+    assert [e["name"] for e in listed] == ["Ana Ruiz", "Lake Ferries", "Lakeside"]
 
 
 # ---- HTTP: caching, conditional requests, rate limits, the OpenAPI document --------------

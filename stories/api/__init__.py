@@ -8,7 +8,7 @@ page cache keeps anonymous responses, dropped on every change like the pages).
 """
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -209,8 +209,13 @@ def sections(request):
     **OPTIONS,
 )
 def entities(request, filters: Query[EntityFilters]):
-    """The people, organisations, places and other entities stories name, by name."""
-    found = Entity.objects.all()
+    """The people, organisations, places and other entities published stories name, by name."""
+    # As the sitemap lists them: one index probe per entity for a published story naming
+    # it. Entities only drafts name are not listed (their names could tell what is coming).
+    named = Story.objects.published().filter(mentions__entity=OuterRef("pk")).order_by()
+    found = Entity.objects.alias(first_story=Subquery(named.values("pk")[:1])).filter(
+        first_story__isnull=False
+    )
     if filters.kind:
         found = found.filter(kind=filters.kind)
     page, next_cursor = entity_page(found, cursor=filters.cursor, limit=filters.limit)
