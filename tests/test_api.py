@@ -192,6 +192,19 @@ def test_entities_are_people_organisations_and_places_with_wikidata_uris(client,
     assert [p["uri"] for p in item["places"]] == ["http://www.wikidata.org/entity/Q1741"]
 
 
+def test_a_story_costs_the_same_few_queries_however_much_it_cites_and_names(
+    client, ferry_story, django_assert_num_queries
+):
+    # The story with its section and image, then its authors, tags, citations, mentions.
+    with django_assert_num_queries(5):
+        get_json(client, story_url(ferry_story))
+    for n in range(10):
+        Citation.objects.create(story=ferry_story, title=f"R{n}", url=f"https://ex.org/{n}")
+        Mention.objects.create(story=ferry_story, entity=Entity.objects.create(name=f"E{n}"))
+    with django_assert_num_queries(5):
+        assert len(get_json(client, story_url(ferry_story))["infosources"]) == 13
+
+
 def test_subjects_are_the_section_and_the_tags(client, ferry_story):
     item = get_json(client, story_url(ferry_story))
     assert [(s["rel"], s["name"], s["literal"]) for s in item["subjects"]] == [
@@ -382,6 +395,7 @@ def test_updated_since(client, timeline):
         ("limit=many", "limit: Input should be a valid integer"),
         ("updated_since=yesterday", "updated_since: Value error, should be a date and time"),
         ("updated_since=1700000000", "updated_since: Value error, should be a date and time"),
+        ("updated_since=0001-01-01T00:00:00%2B01:00", "updated_since: Value error, is out of"),
         ("cursor=made-up", "cursor: not one this API gave out"),
     ],
 )
@@ -500,14 +514,19 @@ def test_the_openapi_document_is_generated_and_there_are_no_docs_pages(client):
         ("/api/stories/?cursor=%00", "cursor: String should match pattern"),
         ("/api/stories/" + "x" * 201, "slug: String should have at most 200 characters"),
         ("/api/stories/?author=99999999999999999999", "author: Input should be less than"),
+        # PostgreSQL refuses offsets past its own bounds: the time is taken in UTC.
+        ("/api/stories/?updated_since=0281-01-28T18:08:43%2B22:25", None),
     ],
 )
-def test_hostile_input_gets_a_400_not_a_server_error(client, url, message):
+def test_hostile_input_never_gets_a_server_error(client, url, message):
     # NUL characters and integers past 64 bits are what databases choke on (PostgreSQL
     # refuses the one, SQLite the other): refused before a query is made.
     response = client.get(url)
-    assert response.status_code == 400
-    assert response.json()["detail"].startswith(message)
+    if message is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith(message)
 
 
 # ---- Editors' tokens and previews -----------------------------------------------------

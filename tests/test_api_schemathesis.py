@@ -22,7 +22,7 @@ from hypothesis import settings as hypothesis_settings
 
 from newsroom.wsgi import application
 from stories.api import api
-from stories.models import Citation, Entity, Mention, Section, Story
+from stories.models import ApiToken, Citation, Entity, Mention, Section, Story
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,20 @@ def test_every_answer_keeps_to_the_openapi_document(newsroom, case):
     # pattern without being one the API signed, and a section path may name no section.
     # Those get a 400 that says so, which the document declares.
     case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    derandomize=os.environ.get("API_FUZZ_EXAMPLES") is None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_with_an_editor_s_token_too(newsroom, django_user_model, case):
+    # Previews (preview=true) then answer with drafts, scheduled and withdrawn stories.
+    editor = django_user_model.objects.get_or_create(username="edna", is_superuser=True)[0]
+    secret = ApiToken.objects.issue(editor, name="Fuzzing")[1]
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {secret}"},
+        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    )

@@ -10,7 +10,6 @@ page cache keeps anonymous responses, dropped on every change like the pages).
 from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from ninja import NinjaAPI, Query
@@ -129,10 +128,7 @@ def stories(request, filters: Query[StoryFilters]):
     if filters.author:
         found = found.filter(authors__pk=filters.author)
     if filters.updated_since:
-        since = filters.updated_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        found = found.filter(updated_at__gte=since)
+        found = found.filter(updated_at__gte=filters.updated_since)
     page, next_cursor = story_page(found, cursor=filters.cursor, limit=filters.limit)
     page = (
         Story.objects.filter(pk__in=page)
