@@ -109,7 +109,7 @@ def bad_request(request, exc):
 def stories(request, filters: Query[StoryFilters]):
     """Published stories newest first (partial ninjs items, without bodies), a page at a time.
 
-    Filters combine. `next` is the address of the next page, or null on the last one: its
+    Filters combine. `next` is the address of the next page, absent on the last one: its
     cursor picks up after this page's last story, however many are published meanwhile.
     """
     found = Story.objects.published()
