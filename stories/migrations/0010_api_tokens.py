@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0008_search_phrase_pairs'),
+        ('stories', '0009_threads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
