@@ -15,7 +15,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator, FormatChecker
 
-from stories.models import ApiToken, Citation, Entity, Image, Mention, Section, Story
+from stories.models import (
+    ApiToken,
+    Citation,
+    Entity,
+    Image,
+    Mention,
+    Section,
+    Story,
+    Thread,
+)
 from tests.images_support import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -452,6 +461,35 @@ def test_entities_only_drafts_name_are_not_listed(client, ferry_story, make_stor
     assert [e["name"] for e in listed] == ["Ana Ruiz", "Lake Ferries", "Lakeside"]
 
 
+def test_threads_with_their_stories_and_as_a_filter(client, timeline, make_story):
+    talks = Thread.objects.create(name="Ceasefire talks")
+    Story.objects.filter(pk__in=[s.pk for s in timeline[1:4]]).update(thread=talks)
+    make_story("Talks resume (draft)", thread=talks)
+    Thread.objects.create(name="Only drafts so far")
+    make_story("Secret development", thread=Thread.objects.get(slug="only-drafts-so-far"))
+    listed = every_listing_item(client, reverse("api:threads"))
+    assert [(t["name"], t["uri"]) for t in listed] == [
+        ("Ceasefire talks", "http://testserver/threads/ceasefire-talks/")
+    ]
+    detail = get_json(client, listed[0]["href"])
+    assert [s["slug"] for s in detail["newest_stories"]] == [s.slug for s in timeline[1:4]]
+    assert slugs(every_listing_item(client, detail["stories"])) == [s.slug for s in timeline[1:4]]
+    assert client.get(reverse("api:thread", args=["only-drafts-so-far"])).status_code == 404
+    # Filtering by a thread of drafts finds nothing, as filtering by an unknown one does.
+    for slug in ("only-drafts-so-far", "no-such-thread"):
+        assert get_json(client, reverse("api:stories") + f"?thread={slug}")["items"] == []
+    item = get_json(client, story_url(timeline[1]))
+    assert {"name": "Ceasefire talks", "rel": "thread", "literal": "ceasefire-talks",
+            "uri": "http://testserver/threads/ceasefire-talks/"} in item["subjects"]  # fmt: skip
+
+
+def test_the_type_of_work_is_the_genre(client, make_story, ninjs_validator):
+    story = make_story("Why the ferries matter", published=True, type_of_work="analysis")
+    item = get_json(client, story_url(story))
+    assert item["genres"] == [{"name": "Analysis", "literal": "analysis"}]
+    assert list(ninjs_validator.iter_errors(item)) == []
+
+
 # ---- HTTP: caching, conditional requests, rate limits, the OpenAPI document --------------
 
 
@@ -497,6 +535,8 @@ def test_the_openapi_document_is_generated_and_there_are_no_docs_pages(client):
         "/api/sections/",
         "/api/entities/",
         "/api/entities/{slug}",
+        "/api/threads/",
+        "/api/threads/{slug}",
     }
     # The token is optional everywhere.
     operation = document["paths"]["/api/stories/{slug}"]["get"]

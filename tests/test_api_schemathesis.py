@@ -5,7 +5,7 @@ generates; the first test checks they are one), calls the site in-process throug
 and every middleware (no network), generates requests for every operation, valid and
 invalid, and checks each answer: never a server error, and always a status, a content
 type and a body that the document declares. A small newsroom (published, draft,
-scheduled and withdrawn stories, sections, entities, sources) gives the slugs, filters
+scheduled and withdrawn stories, sections, entities, sources, a thread) gives the slugs, filters
 and cursors something to find. Bounded (max_examples), so it runs with the suite.
 """
 
@@ -22,7 +22,7 @@ from hypothesis import settings as hypothesis_settings
 
 from newsroom.wsgi import application
 from stories.api import api
-from stories.models import ApiToken, Citation, Entity, Mention, Section, Story
+from stories.models import ApiToken, Citation, Entity, Mention, Section, Story, Thread
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def newsroom(settings, make_story, world):
         Entity.objects.create(name="Ana Ruiz", kind="person", wikidata_id="Q42"),
         Entity.objects.create(name="Lake Ferries", kind="organization"),
     ]
+    talks = Thread.objects.create(name="Ceasefire talks")
     now = timezone.now()
     for n in range(5):
         story = make_story(
@@ -52,6 +53,7 @@ def newsroom(settings, make_story, world):
             section=europe if n % 2 else world,
             published=True,
             published_at=now - timedelta(hours=n + 1),
+            thread=talks if n < 3 else None,
         )
         story.tags.add("transport")
         Citation.objects.create(story=story, title="Report", url=f"https://example.org/{n}")

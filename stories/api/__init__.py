@@ -1,4 +1,4 @@
-"""The read API at /api/: published stories as IPTC ninjs, sections and entities.
+"""The read API at /api/: published stories as IPTC ninjs, sections, entities, threads.
 
 django-ninja builds the routes, validates the query strings and generates the OpenAPI
 document (/api/openapi.json) from the schemas below. Every story comes through
@@ -18,22 +18,28 @@ from ninja.errors import ValidationError as RequestValidationError
 
 from stories.api import ninjs
 from stories.api.access import AnonymousRateThrottle, EditorToken, token_of
-from stories.api.listing import entity_page, story_page
+from stories.api.listing import name_page, story_page
 from stories.api.schemas import (
     EntityDetail,
     EntityFilters,
     EntityPage,
     EntitySlug,
     Error,
+    Paging,
     SectionList,
     StoryFilters,
     StoryPage,
     StorySlug,
+    ThreadDetail,
+    ThreadPage,
+    ThreadSlug,
 )
-from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story
+from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story, Thread
 
 API_VERSION = "1"
-ENTITY_STORY_COUNT = 20
+# How many of an entity's or a thread's newest stories come with it.
+LINKED_STORIES = 20
+STORY_JOINS = ("section", "lead_image", "thread")
 # Every story the API shows comes with these, so a page of stories costs the same few
 # queries however many stories, sources and entities it has.
 STORY_RELATIONS = (
@@ -73,7 +79,8 @@ api = NewsroomAPI(
     title=f"{settings.NEWSROOM_SITE_NAME} API",
     version=API_VERSION,
     description=(
-        "Published stories as IPTC ninjs 2.2, their sections and entities. Read-only. "
+        "Published stories as IPTC ninjs 2.2, their sections, entities and threads. "
+        "Read-only. "
         "Anonymous clients are rate limited; an editor's API token (Authorization: Bearer) "
         "is not, and may ask for previews of unpublished stories (?preview=true)."
     ),
@@ -125,6 +132,10 @@ def stories(request, filters: Query[StoryFilters]):
         found = found.filter(mentions__entity=entity)
     if filters.tag:
         found = found.filter(tags__slug=filters.tag)
+    if filters.thread:
+        # Like tags: a thread of drafts only is not the readers' business, so an unknown
+        # thread is not told apart from one with nothing published yet.
+        found = found.filter(thread__slug=filters.thread)
     if filters.author:
         found = found.filter(authors__pk=filters.author)
     if filters.updated_since:
@@ -132,7 +143,7 @@ def stories(request, filters: Query[StoryFilters]):
     page, next_cursor = story_page(found, cursor=filters.cursor, limit=filters.limit)
     page = (
         Story.objects.filter(pk__in=page)
-        .select_related("section", "lead_image")
+        .select_related(*STORY_JOINS)
         .prefetch_related(*STORY_RELATIONS)
         .order_by(*NEWEST_FIRST)
     )
@@ -159,7 +170,7 @@ def story(request, slug: StorySlug, preview: bool = False):
     if preview and token is None:
         raise HttpError(401, "preview: previews need an editor's API token.")
     stories = Story.objects.all() if preview else Story.objects.published()
-    stories = stories.select_related("section", "lead_image").prefetch_related(*STORY_RELATIONS)
+    stories = stories.select_related(*STORY_JOINS).prefetch_related(*STORY_RELATIONS)
     story = stories.filter(slug=slug).first()
     if preview and story is not None and not story.can(token.user, "preview"):
         story = None
@@ -214,7 +225,7 @@ def entities(request, filters: Query[EntityFilters]):
     )
     if filters.kind:
         found = found.filter(kind=filters.kind)
-    page, next_cursor = entity_page(found, cursor=filters.cursor, limit=filters.limit)
+    page, next_cursor = name_page("entities", found, cursor=filters.cursor, limit=filters.limit)
     return {
         "items": [entity_summary(request, entity) for entity in page],
         "next": next_url(request, next_cursor),
@@ -233,26 +244,76 @@ def entity(request, slug: EntitySlug):
     found = Entity.objects.filter(slug=slug).first()
     if found is None:
         raise HttpError(404, f"No entity at {slug!r}.")
-    newest = (
-        Story.objects.published()
-        .filter(mentions__entity=found)
-        .order_by(*NEWEST_FIRST)
-        .only("slug", "headline", "published_at")[:ENTITY_STORY_COUNT]
-    )
     return {
         **entity_summary(request, found),
         "aliases": found.aliases,
         "description": found.description,
-        "newest_stories": [
-            {
-                "slug": story.slug,
-                "headline": story.headline,
-                "uri": request.build_absolute_uri(story.get_absolute_url()),
-                "href": api_url(request, "api:story", slug=story.slug),
-                "published": story.published_at,
-            }
-            for story in newest
-        ],
+        "newest_stories": story_links(
+            request, Story.objects.published().filter(mentions__entity=found)
+        ),
+    }
+
+
+@api.get(
+    "/threads/",
+    response={200: ThreadPage, **ERRORS},
+    url_name="threads",
+    summary="Threads of developing stories, by name",
+    **OPTIONS,
+)
+def threads(request, filters: Query[Paging]):
+    """The threads (developing events followed by several stories) with published stories."""
+    published = Story.objects.published().filter(thread=OuterRef("pk")).order_by()
+    found = Thread.objects.alias(first_story=Subquery(published.values("pk")[:1])).filter(
+        first_story__isnull=False
+    )
+    page, next_cursor = name_page("threads", found, cursor=filters.cursor, limit=filters.limit)
+    return {
+        "items": [thread_summary(request, thread) for thread in page],
+        "next": next_url(request, next_cursor),
+    }
+
+
+@api.get(
+    "/threads/{slug}",
+    response={200: ThreadDetail, 404: Error, **ERRORS},
+    url_name="thread",
+    summary="One thread, with its newest stories",
+    **OPTIONS,
+)
+def thread(request, slug: ThreadSlug):
+    """The thread at `slug` and its newest published stories; `stories` lists them all."""
+    found = Thread.objects.filter(slug=slug).first()
+    newest = story_links(request, found.published_stories()) if found else []
+    if not newest:
+        # As on the site: a thread of drafts only is not the readers' business yet.
+        raise HttpError(404, f"No thread with published stories at {slug!r}.")
+    return {**thread_summary(request, found), "newest_stories": newest}
+
+
+def story_links(request, stories):
+    """The newest ENTITY_STORY_COUNT of `stories` (published ones), linked."""
+    newest = stories.order_by(*NEWEST_FIRST).only("slug", "headline", "published_at")
+    return [
+        {
+            "slug": story.slug,
+            "headline": story.headline,
+            "uri": request.build_absolute_uri(story.get_absolute_url()),
+            "href": api_url(request, "api:story", slug=story.slug),
+            "published": story.published_at,
+        }
+        for story in newest[:LINKED_STORIES]
+    ]
+
+
+def thread_summary(request, thread):
+    return {
+        "name": thread.name,
+        "slug": thread.slug,
+        "description": thread.description,
+        "uri": request.build_absolute_uri(thread.get_absolute_url()),
+        "href": api_url(request, "api:thread", slug=thread.slug),
+        "stories": api_url(request, "api:stories", thread=thread.slug),
     }
 
 

@@ -59,13 +59,16 @@ def story_page(stories, *, cursor, limit):
     )
 
 
-def entity_page(entities, *, cursor, limit):
-    """The page of `entities` by name after `cursor`, and the cursor after it (or None)."""
+def name_page(kind, rows, *, cursor, limit):
+    """The page of `rows` (entities, threads) by name after `cursor`, and the cursor after it.
+
+    The cursor is None on the last page.
+    """
     if cursor:
-        name, pk = read_cursor("entities", cursor, length=2)
-        entities = entities.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
-    rows = list(entities.order_by("name", "pk")[: limit + 1])
-    page, more = rows[:limit], len(rows) > limit
+        name, pk = read_cursor(kind, cursor, length=2)
+        rows = rows.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
+    found = list(rows.order_by("name", "pk")[: limit + 1])
+    page, more = found[:limit], len(found) > limit
     if not more:
         return page, None
-    return page, make_cursor("entities", [page[-1].name, page[-1].pk])
+    return page, make_cursor(kind, [page[-1].name, page[-1].pk])

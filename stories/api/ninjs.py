@@ -54,6 +54,11 @@ class Concept(Schema):
     literal: str | None = Field(None, description="The newsroom's own identifier (a slug).")
 
 
+class Genre(Schema):
+    name: str
+    literal: str
+
+
 class InfoSource(Schema):
     name: str = Field(description="The publisher of the cited article.")
     role: str | None = None
@@ -116,6 +121,7 @@ class NinjsItem(Schema):
     events: list[Concept]
     objects: list[Concept]
     subjects: list[Concept]
+    genres: list[Genre] = Field(description="Its type of work: news, analysis, opinion…")
     infosources: list[InfoSource]
     associations: list[Association]
     renditions: list[Rendition]
@@ -186,6 +192,16 @@ def subjects(story, request):
                 "rel": "section",
                 "uri": absolute(request, section.get_absolute_url()),
                 "literal": section.path,
+            }
+        )
+    if story.thread_id:
+        thread = story.thread
+        found.append(
+            {
+                "name": thread.name,
+                "rel": "thread",
+                "uri": absolute(request, thread.get_absolute_url()),
+                "literal": thread.slug,
             }
         )
     for tag in sorted(story.tags.all(), key=lambda tag: tag.name):
@@ -290,6 +306,7 @@ def item(story, request, *, full=True):
         else None,
         **concepts(story),
         "subjects": subjects(story, request),
+        "genres": [{"name": story.get_type_of_work_display(), "literal": story.type_of_work}],
         "infosources": sources,
         "associations": associations,
         "renditions": renditions(story, request),

@@ -29,6 +29,7 @@ MAX_PAGE_SIZE = 100
 
 
 StorySlug = Annotated[str, Path(max_length=200, pattern=SLUG, description="The story's slug.")]
+ThreadSlug = Annotated[str, Path(max_length=200, pattern=SLUG, description="The thread's slug.")]
 EntitySlug = Annotated[str, Path(max_length=200, pattern=SLUG, description="The entity's slug.")]
 
 
@@ -77,6 +78,7 @@ class StoryFilters(Paging):
     entity: str | None = Field(None, max_length=200, pattern=SLUG, description="An entity's slug.")
     tag: str | None = Field(None, max_length=100, pattern=TAG_SLUG, description="A tag's slug.")
     author: int | None = Field(None, ge=1, le=LARGEST_ID, description="An author's id.")
+    thread: str | None = Field(None, max_length=200, pattern=SLUG, description="A thread's slug.")
     updated_since: Time | None = Field(
         None, description="Only stories saved at or after this time (ISO 8601)."
     )
@@ -131,4 +133,22 @@ class StoryLink(Schema):
 class EntityDetail(EntitySummary):
     aliases: list[str]
     description: str
+    newest_stories: list[StoryLink]
+
+
+class ThreadSummary(Schema):
+    name: str
+    slug: str
+    description: str
+    uri: str = Field(description="The thread's page on the site.")
+    href: str = Field(description="This thread in the API.")
+    stories: str = Field(description="The API listing of its stories.")
+
+
+class ThreadPage(Schema):
+    items: list[ThreadSummary]
+    next: str | None = None
+
+
+class ThreadDetail(ThreadSummary):
     newest_stories: list[StoryLink]
