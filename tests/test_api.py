@@ -514,6 +514,15 @@ def test_etags_and_304s(
     assert changed.json()["headlines"][0]["value"] == "Electric ferries cross the lake at last"
 
 
+def test_other_sites_pages_may_fetch_what_anyone_may_read_but_not_with_a_token(
+    client, ferry_story, editor_token
+):
+    response = client.get(story_url(ferry_story), headers={"Origin": "https://app.example"})
+    assert response["Access-Control-Allow-Origin"] == "*"
+    with_token = client.get(story_url(ferry_story), headers=bearer(editor_token))
+    assert "Access-Control-Allow-Origin" not in with_token
+
+
 def test_anonymous_clients_are_rate_limited_per_address(client, settings, timeline):
     settings.NEWSROOM_API_ANON_RATE = "3/min"
     url = reverse("api:sections")

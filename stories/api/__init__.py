@@ -63,6 +63,10 @@ class NewsroomAPI(NinjaAPI):
             # else's: kept out of the page cache, the CDN's and search engines.
             patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
             response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+        else:
+            # What anyone may read, any web page may fetch. Requests with a token get no
+            # such header: tokens belong in servers, not in pages' scripts.
+            response["Access-Control-Allow-Origin"] = "*"
         return response
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
