@@ -185,6 +185,19 @@ def test_infosources_are_the_cited_sources_in_the_story_s_order(client, ferry_st
     ]
 
 
+def test_addresses_written_with_any_letters_are_uris_in_the_item(
+    client, ferry_story, ninjs_validator
+):
+    Citation.objects.create(
+        story=ferry_story, position=9, title="Fähren", url="https://bücher.example/straße?q=ü"
+    )
+    ferry_story.tags.add("café")
+    item = get_json(client, story_url(ferry_story))
+    assert list(ninjs_validator.iter_errors(item)) == []
+    assert item["infosources"][-1]["uri"] == "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%BC"
+    assert "http://testserver/tags/caf%C3%A9/" in [s["uri"] for s in item["subjects"]]
+
+
 def test_entities_are_people_organisations_and_places_with_wikidata_uris(client, ferry_story):
     item = get_json(client, story_url(ferry_story))
     assert item["people"] == [

@@ -9,10 +9,11 @@ against the IPTC's own JSON schema.
 
 from datetime import UTC, date, datetime, time
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 from django.utils.html import strip_tags
 from ninja import Schema
 from pydantic import Field
@@ -161,6 +162,22 @@ def publisher_name(citation):
     )
 
 
+def as_uri(url):
+    """`url` as a URI proper: an international host in IDNA, other characters %-escaped.
+
+    Stories cite addresses as they were written (bücher.example/straße); ninjs wants URIs.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_host = host
+        parts = parts._replace(netloc=parts.netloc.lower().replace(host, ascii_host))
+    return iri_to_uri(urlunsplit(parts))
+
+
 def at_midnight(day: date | None):
     return datetime.combine(day, time(), tzinfo=UTC) if day else None
 
@@ -216,13 +233,13 @@ def cited(story):
     """Its cited articles in the story's order: infosources and their associations."""
     citations = sorted(story.citations.all(), key=lambda c: (c.position, c.pk))
     sources = [
-        {"name": publisher_name(c), "role": "cited", "uri": c.url, "literal": c.title}
+        {"name": publisher_name(c), "role": "cited", "uri": as_uri(c.url), "literal": c.title}
         for c in citations
     ]
     associations = [
         {
             "name": f"source-{n}",
-            "uri": c.url,
+            "uri": as_uri(c.url),
             "headlines": [{"value": c.title}],
             "firstcreated": at_midnight(c.published_on),
             "infosources": [source],
