@@ -705,3 +705,21 @@ def test_tokens_are_issued_listed_and_revoked_from_the_command_line(editor):
     assert ApiToken.objects.for_secret(secret) is None
     with pytest.raises(CommandError, match="No user called 'nobody'"):
         call_command("api_token", "issue", "nobody", "x")
+
+
+def test_the_admin_lists_tokens_without_their_secrets_and_revokes_them(
+    client, django_user_model, editor, editor_token
+):
+    admin_user = django_user_model.objects.create_superuser("ada", password="x")
+    client.force_login(admin_user)
+    changelist = reverse("admin:stories_apitoken_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200
+    assert "Newsletter builder" in page.content.decode()
+    assert editor_token not in page.content.decode()
+    assert client.get(reverse("admin:stories_apitoken_add")).status_code == 403
+    token = ApiToken.objects.get()
+    client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert ApiToken.objects.for_secret(editor_token) is None
