@@ -1,5 +1,6 @@
 """The stories app's models, one module per family, all importable from here."""
 
+from stories.models.api import ApiToken
 from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.images import Image
@@ -21,6 +22,7 @@ __all__ = [
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
+    "ApiToken",
     "Citation",
     "Correction",
     "DismissedSuggestion",
