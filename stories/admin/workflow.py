@@ -25,28 +25,14 @@ from reversion.models import Version
 
 from stories.dates import local_time
 from stories.history import compare
-from stories.models import Correction, Snapshot, Story
+from stories.models import ACTION, ACTIONS, Correction, Snapshot, Story
 
-# The workflow buttons: (value posted as "transition", status it moves to, label).
-# "scheduled" is publishing at the time given in the form rather than now.
+# The workflow buttons by the value each posts as "transition": (its action, the status
+# it moves the story to, the button).
 BUTTONS = {
-    "submit": [("in_review", "Save and submit for review")],
-    "send_back": [("draft", "Save and send back")],
-    "approve": [("approved", "Save and approve")],
-    "publish": [("published", "Save and publish now"), ("scheduled", "Save and schedule")],
-    "unschedule": [("unscheduled", "Unschedule")],
-    "withdraw": [("withdrawn", "Withdraw")],
-    "reopen": [("reopened", "Reopen as a draft")],
-}
-BUTTON_STATUS = {
-    "in_review": Story.Status.IN_REVIEW,
-    "draft": Story.Status.DRAFT,
-    "approved": Story.Status.APPROVED,
-    "published": Story.Status.PUBLISHED,
-    "scheduled": Story.Status.PUBLISHED,
-    "unscheduled": Story.Status.APPROVED,
-    "withdrawn": Story.Status.WITHDRAWN,
-    "reopened": Story.Status.DRAFT,
+    button.value: (action, Story.Status(action.to), button)
+    for action in ACTIONS
+    for button in action.buttons
 }
 
 
@@ -118,9 +104,7 @@ class StoryWorkflowForm(forms.Form):
     """The change form's workflow fields, mixed into the story's admin form."""
 
     edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    transition = forms.ChoiceField(
-        required=False, choices=[(value, value) for value in BUTTON_STATUS]
-    )
+    transition = forms.ChoiceField(required=False, choices=[(value, value) for value in BUTTONS])
     transition_comment = forms.CharField(
         label="Comment",
         required=False,
@@ -181,17 +165,14 @@ class StoryWorkflowForm(forms.Form):
                     f"({timezone.get_current_timezone()}).",
                 )
                 return
+        action, to, button = BUTTONS[value]
         try:
-            story.check_change(
-                BUTTON_STATUS[value],
-                by=self.user,
-                comment=cleaned.get("transition_comment", ""),
-            )
+            story.check_change(to, by=self.user, comment=cleaned.get("transition_comment", ""))
         except (PermissionDenied, ValidationError) as exc:
-            field = "transition_comment" if value == "draft" else None
+            field = "transition_comment" if action.needs_comment else None
             self.add_error(field, f"The status was not changed: {refusal(exc)}")
             return
-        self.change = (BUTTON_STATUS[value], when, value)
+        self.change = (to, when, button)
 
 
 def no_changes(*args, **kwargs):
@@ -340,7 +321,7 @@ class StoryWorkflowAdmin:
         requested = getattr(form, "change", None)
         if requested is None:
             return
-        to, when, value = requested
+        to, when, button = requested
         try:
             story.change_status(
                 to, by=request.user, comment=form.cleaned_data["transition_comment"], when=when
@@ -349,19 +330,7 @@ class StoryWorkflowAdmin:
             messages.error(request, f"The story was saved, but its status was not changed: "
                            f"{refusal(exc)}")  # fmt: skip
         else:
-            messages.success(request, self._transition_message(story, value))
-
-    def _transition_message(self, story, value):
-        return {
-            "in_review": "Submitted for review; the editors have been told.",
-            "draft": "Sent back to the authors with your comment.",
-            "approved": "Approved; it can now be published or scheduled.",
-            "published": "Published: readers can see it now.",
-            "scheduled": f"Scheduled: readers will see it from {local_time(story.published_at)}.",
-            "unscheduled": "Unscheduled: it is approved again, with no publication time.",
-            "withdrawn": "Withdrawn: readers now get “410 Gone” at its address.",
-            "reopened": "Reopened as a draft.",
-        }[value]
+            messages.success(request, button.done.format(when=local_time(story.published_at)))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Correction:
@@ -400,9 +369,9 @@ class StoryWorkflowAdmin:
     def _workflow_context(self, request, story):
         allowed = story.allowed_transitions(request.user)
         buttons = [
-            {"value": value, "label": label, "action": action}
-            for action in allowed.values()
-            for value, label in BUTTONS[action]
+            {"value": button.value, "label": button.label, "action": name}
+            for name in allowed.values()
+            for button in ACTION[name].buttons
         ]
         if story.is_scheduled:
             state = f"Scheduled for {local_time(story.published_at)}"
@@ -414,7 +383,7 @@ class StoryWorkflowAdmin:
         return {
             "workflow_state": state,
             "workflow_buttons": buttons,
-            "workflow_needs_comment": "send_back" in allowed.values(),
+            "workflow_needs_comment": any(ACTION[name].needs_comment for name in allowed.values()),
             "workflow_can_schedule": "publish" in allowed.values(),
             "workflow_last_change": last,
             "workflow_sent_back": last if last and last.action == "send_back" else None,

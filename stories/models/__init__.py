@@ -7,6 +7,10 @@ from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
 from stories.models.workflow import (
+    ACTION,
+    ACTIONS,
+    Action,
+    Button,
     Correction,
     Presence,
     ShareLink,
@@ -16,9 +20,13 @@ from stories.models.workflow import (
 )
 
 __all__ = [
+    "ACTION",
+    "ACTIONS",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
+    "Action",
+    "Button",
     "Citation",
     "Correction",
     "DismissedSuggestion",
