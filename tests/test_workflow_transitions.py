@@ -166,3 +166,25 @@ def test_the_desk_shows_each_state_with_times_in_the_newsroom_zone(
     page = response.content.decode()
     assert "Goes up (Europe/Vienna)" in page
     assert timezone.localtime(scheduled.published_at).strftime("%-d %b, %H:%M") in page
+
+
+def test_each_column_of_the_desk_links_to_the_same_stories_in_the_story_list(
+    client, make_story, staff
+):
+    mine = make_story("My own draft")
+    mine.authors.add(staff["editor"])
+    make_story("Waiting story", status=S.IN_REVIEW)
+    make_story("Approved story", status=S.APPROVED)
+    scheduled = make_story("Scheduled story", status=S.APPROVED)
+    scheduled.publish(by=staff["editor"], when=timezone.now() + timedelta(hours=5))
+    make_story("Live story", published=True)
+    gone = make_story("Gone story", published=True)
+    gone.change_status(S.WITHDRAWN, by=staff["editor"])
+    client.force_login(staff["editor"])
+    desk = client.get(reverse("admin:index")).context["columns"]
+
+    for _, state, stories, *_ in desk:
+        listed = client.get(reverse("admin:stories_story_changelist"), {"status": state})
+        assert {s.headline for s in listed.context["cl"].result_list} == {
+            s.headline for s in stories
+        }, state

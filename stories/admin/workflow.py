@@ -224,14 +224,8 @@ class StatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        now = timezone.now()
-        if value == "scheduled":
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__gt=now)
-        if value == "published":
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__lte=now)
-        if value in Story.Status.values:
-            return queryset.filter(status=value)
+        if self.value() in dict(self.lookup_choices):
+            return queryset.in_state(self.value())
         return queryset
 
 

@@ -32,6 +32,35 @@ class StoryQuerySet(models.QuerySet):
         """
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    # One method per state, so that no caller works a state out again.
+
+    def scheduled(self):
+        """Published for a time still to come: readers see them from then on."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Story.Status.DRAFT)
+
+    def in_review(self):
+        return self.filter(status=Story.Status.IN_REVIEW)
+
+    def approved(self):
+        return self.filter(status=Story.Status.APPROVED)
+
+    def withdrawn(self):
+        return self.filter(status=Story.Status.WITHDRAWN)
+
+    def in_state(self, state):
+        """The stories in `state`: a status, or "scheduled" apart from "published"."""
+        return {
+            Story.Status.DRAFT: self.drafts,
+            Story.Status.IN_REVIEW: self.in_review,
+            Story.Status.APPROVED: self.approved,
+            "scheduled": self.scheduled,
+            Story.Status.PUBLISHED: self.published,
+            Story.Status.WITHDRAWN: self.withdrawn,
+        }[state]()
+
     def with_lead_images(self):
         """These stories with their lead images (and so the renditions) in the same query."""
         return self.select_related("lead_image")
