@@ -1,4 +1,4 @@
-"""Pieces the model admins share: counts, section pickers, list filters, dates by index."""
+"""Pieces the model admins share: section pickers, list filters, dates by index."""
 
 import copy
 from datetime import datetime, timedelta
@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
@@ -16,22 +15,6 @@ from stories.models import (
     Section,
     Story,
 )
-
-
-def count_of(queryset, fk, *, counted="pk"):
-    """How many rows of `queryset` point at the outer row through `fk`, as a subquery.
-
-    A subquery per column, unlike Count() over joins, keeps two counts on one list
-    from multiplying each other and needs no GROUP BY on the listed rows.
-    """
-    rows = (
-        queryset.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count(counted, distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def sections_with_ancestors():

@@ -11,7 +11,6 @@ from stories.admin.base import (
     AuthorListFilter,
     SectionListFilter,
     SectionPickerMixin,
-    count_of,
     link_sections,
     short_time,
 )
@@ -23,6 +22,7 @@ from stories.models import (
     Mention,
     StatusChange,
     Story,
+    count_per_row,
 )
 
 
@@ -158,8 +158,8 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
             super()
             .get_queryset(request)
             .annotate(
-                source_count=count_of(Citation.objects, "story"),
-                entity_count=count_of(Mention.objects, "story"),
+                source_count=count_per_row(Citation.objects.all(), "story"),
+                entity_count=count_per_row(Mention.objects.all(), "story"),
             )
         )
 

@@ -1,6 +1,12 @@
 """The stories app's models, one module per family, all importable from here."""
 
-from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
+from stories.models.base import (
+    NEWEST_FIRST,
+    RELATED_POOL,
+    ReaderVisible,
+    count_per_row,
+    unique_slug,
+)
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
@@ -45,5 +51,6 @@ __all__ = [
     "StatusChange",
     "Story",
     "StoryStatus",
+    "count_per_row",
     "unique_slug",
 ]

@@ -11,7 +11,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from stories import detection, richtext, search, textformat
-from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
+from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_row, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
 from stories.models.sections import Section
@@ -77,7 +77,7 @@ class StoryQuerySet(models.QuerySet):
             self.select_related("section", "lead_image")
             # Cards never show the body, by far the largest column.
             .defer("body")
-            .annotate(source_count=count_per_story(Citation.objects.all(), "story"))
+            .annotate(source_count=count_per_row(Citation.objects.all(), "story"))
             .order_by(*NEWEST_FIRST)
         )
 
@@ -370,7 +370,7 @@ class Story(StoryWorkflow, ReaderVisible):
         story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
         tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
-        shared = count_per_story(mentions, "story") + count_per_story(tagged, "object_id")
+        shared = count_per_row(mentions, "story") + count_per_row(tagged, "object_id")
         best = list(
             Story.objects.published()
             .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))
