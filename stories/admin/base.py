@@ -162,6 +162,26 @@ class IndexedDates:
         return cl
 
 
+class StoryRowsInline(admin.TabularInline):
+    """Rows of a story, changed only by who may change the story itself (Story.can()).
+
+    Django asks an inline's permissions with the story as `obj`, and shows its rows
+    read-only, with no empty form, when they are all refused.
+    """
+
+    def may_change_story(self, request, obj):
+        return obj is None or obj.can(request.user, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_delete_permission(request, obj)
+
+
 class SectionListFilter(admin.RelatedFieldListFilter):
     """Sections listed by their full names, in tree order."""
 

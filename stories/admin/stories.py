@@ -11,12 +11,13 @@ from stories.admin.base import (
     AuthorListFilter,
     SectionListFilter,
     SectionPickerMixin,
+    StoryRowsInline,
     link_sections,
     short_time,
 )
 from stories.admin.suggestions import EntitySuggestionsMixin
-from stories.admin.workflow import StoryWorkflowAdmin
-from stories.forms import CitationForm, StoryForm
+from stories.admin.workflow import CorrectionInline, StoryAdminForm, StoryWorkflowAdmin
+from stories.forms import CitationForm
 from stories.models import (
     Citation,
     Mention,
@@ -26,7 +27,7 @@ from stories.models import (
 )
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(StoryRowsInline):
     model = Citation
     form = CitationForm
     fields = ["position", "title", "url", "publisher_name", "published_on", "source_link"]
@@ -47,7 +48,7 @@ class CitationInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, citation.source)
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(StoryRowsInline):
     model = Mention
     fields = ["entity", "count", "in_headline", "first_position", "salience"]
     # How often and where an entity is named is measured from the text, not chosen.
@@ -82,7 +83,7 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin, admin.ModelAdmin):
-    form = StoryForm
+    form = StoryAdminForm
     list_display = [
         "headline",
         "section",
@@ -150,8 +151,10 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
     actions = ["submit_for_review", "approve", "publish_now", "withdraw"]
 
     def get_inlines(self, request, obj):
-        # A story being added has no history yet.
-        return self.inlines if obj else [CitationInline, MentionInline]
+        # A story being added has no history yet. The corrections are there, even while
+        # empty and hidden, so that a form opened before the story was published still
+        # posts what the formset expects.
+        return [*self.inlines, CorrectionInline] if obj else [CitationInline, MentionInline]
 
     def get_queryset(self, request):
         return (
@@ -175,9 +178,15 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
         return search.search(search_term, published_only=False, stories=queryset).matching, False
 
     def save_related(self, request, form, formsets, change):
+        """After the story itself, in this order: its tags, authors and rows; what is
+        measured from them; its byline and status; its place in the search index."""
         super().save_related(request, form, formsets, change)
+        story = form.instance
+        # Mentions added by hand, and all of them after the text changed, are measured.
+        story.refresh_mentions()
+        self.save_byline_and_status(request, form, change)
         # Tags and mentions are saved after the story itself: index them as they are now.
-        search.index_story(form.instance)
+        search.index_story(story)
 
     def delete_queryset(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))

@@ -23,7 +23,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.models import Version
 
+from stories.admin.base import StoryRowsInline
 from stories.dates import local_time
+from stories.forms import StoryForm
 from stories.history import compare
 from stories.models import ACTION, ACTIONS, Correction, Snapshot, Story
 
@@ -101,7 +103,7 @@ def revision_label(version):
 
 
 class StoryWorkflowForm(forms.Form):
-    """The change form's workflow fields, mixed into the story's admin form."""
+    """The change form's workflow fields, part of StoryAdminForm."""
 
     edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     transition = forms.ChoiceField(required=False, choices=[(value, value) for value in BUTTONS])
@@ -118,7 +120,7 @@ class StoryWorkflowForm(forms.Form):
         help_text="For “Save and schedule”.",
     )
 
-    user = None  # set per request by StoryWorkflowAdmin.get_form()
+    user = None  # who is editing: set by StoryWorkflowAdmin.get_form()
     conflict = None
 
     def __init__(self, *args, **kwargs):
@@ -175,11 +177,11 @@ class StoryWorkflowForm(forms.Form):
         self.change = (to, when, button)
 
 
-def no_changes(*args, **kwargs):
-    return False
+class StoryAdminForm(StoryWorkflowForm, StoryForm):
+    """The story's form in the admin: its fields, then the workflow's."""
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(StoryRowsInline):
     """Corrections and updates readers see under a published story; added, never edited."""
 
     model = Correction
@@ -195,7 +197,12 @@ class CorrectionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and obj.is_published and obj.can(request.user, "correct")
+        return (
+            obj is not None
+            and obj.is_published
+            and obj.can(request.user, "correct")
+            and super().has_add_permission(request, obj)
+        )
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -265,30 +272,15 @@ class StoryWorkflowAdmin:
     def get_list_filter(self, request):
         return [StatusFilter if f == "status" else f for f in super().get_list_filter(request)]
 
-    def get_inline_instances(self, request, obj=None):
-        inlines = super().get_inline_instances(request, obj)
-        if obj is not None:
-            # Always there, even while empty and hidden, so that a form opened before
-            # the story was published still posts what the formset expects.
-            corrections = CorrectionInline(self.model, self.admin_site)
-            if corrections.has_view_or_change_permission(request, obj):
-                if not corrections.has_add_permission(request, obj):
-                    corrections.max_num = 0
-                inlines.append(corrections)
-        if obj is not None and not self.has_change_permission(request, obj):
-            # Who may not change the story may not change its rows either.
-            for inline in inlines:
-                inline.has_add_permission = inline.has_change_permission = no_changes
-                inline.has_delete_permission = no_changes
-                inline.max_num = 0
-        return inlines
-
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (StoryWorkflowForm, form), {"user": request.user})
+        # modelform_factory() makes a class of its own on every call, so this is the
+        # user of this request alone.
+        form.user = request.user
+        return form
 
-    # Saving: the story, then its rows, then the status change the button asked for,
-    # all in one revision.
+    # Saving: all in one revision. StoryAdmin.save_related() calls
+    # save_byline_and_status() once the story's rows are saved.
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with reversion.create_revision():
@@ -307,8 +299,9 @@ class StoryWorkflowAdmin:
             reversion.set_comment(entry.get_change_message() or "Saved unchanged.")
         return entry
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+    def save_byline_and_status(self, request, form, change):
+        """A reporter's new story gets their byline; then the status change the button
+        asked for, refused with a message (the story stays saved) if it may not be."""
         story = form.instance
         if not change and not request.user.has_perm("stories.edit_any_story"):
             story.authors.add(request.user)
