@@ -16,8 +16,9 @@ from stories.admin.base import (
     short_time,
 )
 from stories.admin.suggestions import EntitySuggestionsMixin
-from stories.admin.workflow import CorrectionInline, StoryAdminForm, StoryWorkflowAdmin
-from stories.forms import CitationForm
+from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
+from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
+from stories.forms import CitationForm, StoryForm
 from stories.models import (
     Citation,
     Mention,
@@ -25,6 +26,10 @@ from stories.models import (
     Story,
     count_per_row,
 )
+
+
+class StoryAdminForm(StoryWorkflowForm, DevelopingStoryForm, StoryForm):
+    """The story's form in the admin: its fields, the developing story's, the workflow's."""
 
 
 class CitationInline(StoryRowsInline):
@@ -82,7 +87,13 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin, admin.ModelAdmin):
+class StoryAdmin(
+    StoryWorkflowAdmin,
+    DevelopingStoryAdmin,
+    EntitySuggestionsMixin,
+    SectionPickerMixin,
+    admin.ModelAdmin,
+):
     form = StoryAdminForm
     list_display = [
         "headline",
@@ -177,13 +188,25 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
             return queryset, False
         return search.search(search_term, published_only=False, stories=queryset).matching, False
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # modelform_factory() makes a class of its own on every call: what is set on it
+        # here is this request's alone.
+        form.user = request.user
+        form.may_note_update = self.may_note_update(request, obj)
+        if "thread" in form.base_fields:
+            form.thread_suggestions = self.thread_suggestions(obj)
+        return form
+
     def save_related(self, request, form, formsets, change):
         """After the story itself, in this order: its tags, authors and rows; what is
-        measured from them; its byline and status; its place in the search index."""
+        measured from them; the update note; its byline and status; its place in the
+        search index."""
         super().save_related(request, form, formsets, change)
         story = form.instance
         # Mentions added by hand, and all of them after the text changed, are measured.
         story.refresh_mentions()
+        self.save_update_note(request, form)
         self.save_byline_and_status(request, form, change)
         # Tags and mentions are saved after the story itself: index them as they are now.
         search.index_story(story)

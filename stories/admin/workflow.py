@@ -25,7 +25,6 @@ from reversion.models import Version
 
 from stories.admin.base import StoryRowsInline
 from stories.dates import local_time
-from stories.forms import StoryForm
 from stories.history import compare
 from stories.models import ACTION, ACTIONS, Correction, Snapshot, Story
 
@@ -103,7 +102,7 @@ def revision_label(version):
 
 
 class StoryWorkflowForm(forms.Form):
-    """The change form's workflow fields, part of StoryAdminForm."""
+    """The change form's workflow fields, part of the story's admin form."""
 
     edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     transition = forms.ChoiceField(required=False, choices=[(value, value) for value in BUTTONS])
@@ -120,7 +119,7 @@ class StoryWorkflowForm(forms.Form):
         help_text="For “Save and schedule”.",
     )
 
-    user = None  # who is editing: set by StoryWorkflowAdmin.get_form()
+    user = None  # who is editing: set by StoryAdmin.get_form()
     conflict = None
 
     def __init__(self, *args, **kwargs):
@@ -175,10 +174,6 @@ class StoryWorkflowForm(forms.Form):
             self.add_error(field, f"The status was not changed: {refusal(exc)}")
             return
         self.change = (to, when, button)
-
-
-class StoryAdminForm(StoryWorkflowForm, StoryForm):
-    """The story's form in the admin: its fields, then the workflow's."""
 
 
 class CorrectionInline(StoryRowsInline):
@@ -271,13 +266,6 @@ class StoryWorkflowAdmin:
 
     def get_list_filter(self, request):
         return [StatusFilter if f == "status" else f for f in super().get_list_filter(request)]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        # modelform_factory() makes a class of its own on every call, so this is the
-        # user of this request alone.
-        form.user = request.user
-        return form
 
     # Saving: all in one revision. StoryAdmin.save_related() calls
     # save_byline_and_status() once the story's rows are saved.

@@ -12,6 +12,7 @@ from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
+from stories.models.threads import LIVE_UPDATES_SHOWN, LiveUpdate, Thread
 from stories.models.workflow import (
     ACTION,
     ACTIONS,
@@ -28,6 +29,7 @@ from stories.models.workflow import (
 __all__ = [
     "ACTION",
     "ACTIONS",
+    "LIVE_UPDATES_SHOWN",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
@@ -39,6 +41,7 @@ __all__ = [
     "Entity",
     "EntitySuggestions",
     "Image",
+    "LiveUpdate",
     "Mention",
     "Presence",
     "Publisher",
@@ -51,6 +54,7 @@ __all__ = [
     "StatusChange",
     "Story",
     "StoryStatus",
+    "Thread",
     "count_per_row",
     "unique_slug",
 ]
