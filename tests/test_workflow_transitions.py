@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.models import StatusChange, Story
+from stories.models import ACTIONS, Action, StatusChange, Story
 
 S = Story.Status
 
@@ -188,3 +188,10 @@ def test_each_column_of_the_desk_links_to_the_same_stories_in_the_story_list(
         assert {s.headline for s in listed.context["cl"].result_list} == {
             s.headline for s in stories
         }, state
+
+
+def test_no_two_workflow_actions_make_the_same_status_change():
+    changes = [(source, action.to) for action in ACTIONS for source in action.sources]
+    assert len(changes) == len(set(changes))
+    for source, to in changes:
+        assert Action.between(source, to).to == to
