@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
-from stories import richtext
+from stories import images, richtext
 from stories.canonical import canonical_url
 from stories.editor import (
     DESCRIPTION_LENGTH_SHOWN,
@@ -12,7 +13,7 @@ from stories.editor import (
     RichTextField,
     length_advice,
 )
-from stories.models import Citation, Entity, Publisher, Source, Story
+from stories.models import Citation, Entity, Image, Publisher, Source, Story
 
 
 class WebURLField(forms.CharField):
@@ -247,3 +248,33 @@ class CitationForm(forms.ModelForm):
     class Meta:
         model = Citation
         fields = ["position", "title", "url", "publisher_name", "published_on"]
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = [
+            "file",
+            "alt_text",
+            "caption",
+            "credit",
+            "copyright_holder",
+            "focal_x",
+            "focal_y",
+        ]
+        widgets = {
+            "file": forms.ClearableFileInput(attrs={"accept": images.ACCEPTED_TYPES}),
+            "alt_text": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "caption": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+            "focal_x": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
+            "focal_y": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # no new upload: the image already stored stays
+        # What is saved is the checked, re-encoded copy, never the upload as sent.
+        clean = images.clean_upload(upload)
+        self.instance.width, self.instance.height = clean.width, clean.height
+        return clean.as_file(upload.name)
