@@ -2,9 +2,16 @@
 
 Each feed is a class for RSS and a subclass for Atom; the pages they follow advertise
 both with <link rel="alternate">.
+
+Nothing an editor typed reaches a feed as markup. Feed readers take RSS titles,
+descriptions and categories for HTML as often as for text, so text fields go out
+through feed_text() (no "<" or ">" left to start a tag, whichever way they are read)
+and descriptions through feed_html() (escaped text, or HTML through the stories'
+sanitiser).
 """
 
 import copy
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,13 +22,62 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
+from stories import richtext
 from stories.models import Entity, Section, Story
 from stories.views import author_name, author_url
 
 FEED_LENGTH = 30
 
 
-class StoryFeed(Feed):
+def feed_text(value):
+    """Plain text for a feed field a reader may show as text or as HTML.
+
+    As text it reads as typed; as HTML, a "<" or ">" can never open a tag: it is an
+    entity (so a reader showing it as text shows "&lt;" for one, the lesser harm).
+    """
+    return (value or "").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def feed_html(*, text="", html=""):
+    """A feed description: plain `text` escaped, or `html` sanitised (search snippets
+    keep their <mark>ed matches)."""
+    if html:
+        return richtext.sanitise(html, extra_tags={"mark"})
+    return escape(text or "", quote=False)
+
+
+class TextFieldsMixin:
+    """Every title, name and category of a feed through feed_text().
+
+    Feed calls _get_dynamic_attr() for every field it writes, so this is the one place
+    that sees them all, whichever method of a subclass supplies them.
+    """
+
+    def _get_dynamic_attr(self, attname, obj, default=None):
+        value = super()._get_dynamic_attr(attname, obj, default)
+        if attname in TEXT_FIELDS and isinstance(value, str):
+            return feed_text(value)
+        if attname in ("categories", "item_categories") and value:
+            return [feed_text(str(category)) for category in value]
+        return value
+
+
+# The attributes of a Feed whose values are text. Links, dates and ids are not, and
+# item_description is HTML, made by feed_html().
+TEXT_FIELDS = {
+    "title",
+    "subtitle",
+    "description",
+    "author_name",
+    "feed_copyright",
+    "item_title",
+    "item_author_name",
+    "item_comments",
+    "item_copyright",
+}
+
+
+class StoryFeed(TextFieldsMixin, Feed):
     feed_type = Rss201rev2Feed
     language = settings.LANGUAGE_CODE
 
@@ -69,7 +125,7 @@ class StoryFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.dek
+        return feed_html(text=item.dek)
 
     def item_pubdate(self, item):
         return item.published_at
