@@ -31,3 +31,6 @@ class StoriesConfig(AppConfig):
     def ready(self):
         # After every migrate: `make run` and `make serve` migrate before serving.
         post_migrate.connect(analyze_sqlite, sender=self)
+        from stories import tagging
+
+        tagging.connect()

@@ -11,6 +11,7 @@ sanitiser).
 """
 
 import copy
+import re
 from html import escape
 
 from django.conf import settings
@@ -29,21 +30,25 @@ from stories.views import author_name, author_url
 FEED_LENGTH = 30
 
 
+# Characters XML 1.0 cannot carry at all: Django's feed writer refuses them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
+
+
 def feed_text(value):
     """Plain text for a feed field a reader may show as text or as HTML.
 
     As text it reads as typed; as HTML, a "<" or ">" can never open a tag: it is an
     entity (so a reader showing it as text shows "&lt;" for one, the lesser harm).
     """
-    return (value or "").replace("<", "&lt;").replace(">", "&gt;")
+    return _NOT_XML.sub("", value or "").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def feed_html(*, text="", html=""):
     """A feed description: plain `text` escaped, or `html` sanitised (search snippets
     keep their <mark>ed matches)."""
     if html:
-        return richtext.sanitise(html, extra_tags={"mark"})
-    return escape(text or "", quote=False)
+        return _NOT_XML.sub("", richtext.sanitise(html, extra_tags={"mark"}))
+    return escape(_NOT_XML.sub("", text or ""), quote=False)
 
 
 class TextFieldsMixin:
