@@ -208,7 +208,8 @@ NEWSROOM_PURGE_BACKEND = (
 
 NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")
 
-# Feeds read by `manage.py ingest_sources`: seconds to wait, the largest feed, and whether
+# Feeds read by `manage.py ingest_sources`: seconds the whole fetch of one feed may take
+# (a deadline, not a time per read), the largest feed, and whether
 # private, loopback and link-local addresses may be fetched (only for tests or an intranet).
 NEWSROOM_INGEST_TIMEOUT = env_int("NEWSROOM_INGEST_TIMEOUT", 10, minimum=1)
 NEWSROOM_INGEST_MAX_BYTES = env_int("NEWSROOM_INGEST_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
