@@ -134,8 +134,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    # Django's list of 20,000 common passwords, and the site's own name ("newsroom2026"):
+    # the first guesses of anyone trying one password against many accounts.
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "newsroom.security.SiteNameValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -296,16 +302,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in throttling (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords in a
-# row for one account from one address, that pair is locked out for the cool-off time.
+# Sign-in throttling (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords
+# from one address (whatever the accounts: password spraying), or for one account (from
+# whatever addresses), that address or account is locked out for the cool-off time.
 AUTHENTICATION_BACKENDS = [
     "newsroom.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("NEWSROOM_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# axes would forget every failure from the address and for the account on a sign-in, so
+# one account of their own would let a sprayer start again; a sign-in forgets only its
+# own account's failures from its own address (newsroom.security.forget_own_failures).
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "newsroom.security.locked_out"
 
