@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "reversion",
+    "django_tasks",
+    "django_tasks_db",
     "stories",
     # Benchmark and load tooling (`make bench`, `make loadtest`); no models, no URLs.
     "bench",
@@ -220,6 +222,19 @@ NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")
 NEWSROOM_INGEST_TIMEOUT = env_int("NEWSROOM_INGEST_TIMEOUT", 10, minimum=1)
 NEWSROOM_INGEST_MAX_BYTES = env_int("NEWSROOM_INGEST_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 NEWSROOM_INGEST_ALLOW_PRIVATE = env_bool("NEWSROOM_INGEST_ALLOW_PRIVATE", False)
+
+# Background tasks (django-tasks): notification mail, CDN purges and the scheduled feed
+# ingest run in a worker process (`manage.py run_worker`, which `make run` and `make
+# serve` start), never in an editor's request. The database backend needs nothing more
+# running; another django-tasks backend can be named instead.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("NEWSROOM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Feeds the worker reads into the sources inbox every NEWSROOM_INGEST_EVERY_MINUTES.
+NEWSROOM_INGEST_FEEDS = env_list("NEWSROOM_INGEST_FEEDS", [])
+NEWSROOM_INGEST_EVERY_MINUTES = env_int("NEWSROOM_INGEST_EVERY_MINUTES", 30, minimum=1)
 
 # Uploaded images: the largest file, and the most pixels counting every frame of an animation.
 NEWSROOM_IMAGE_MAX_BYTES = env_int("NEWSROOM_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)

@@ -19,6 +19,7 @@ from django.core.mail import send_mass_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 from taggit.models import Tag
 
 from stories import search
@@ -203,7 +204,9 @@ class StoryWorkflow(models.Model):
                 reversion.set_user(by)
                 reversion.set_comment(f"Status: {change}")
             change.save()
-            transaction.on_commit(change.notify)
+            # Mailed by the task worker: a slow or failing mail server never holds up
+            # or fails the change, which is committed whatever becomes of the mail.
+            transaction.on_commit(lambda: send_status_notice.enqueue(change.pk))
         return change
 
     def publish(self, *, by=None, when=None, comment=""):
@@ -378,6 +381,17 @@ class StatusChange(StatusChangeNotice, models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+@task()
+def send_status_notice(change_id):
+    """Emails a status change's notice, in the task worker; how many messages were sent.
+
+    An exception (the mail server refusing or gone) fails the task, and the worker
+    records it; the change itself was committed before the task was queued.
+    """
+    change = StatusChange.objects.select_related("story", "by").filter(pk=change_id).first()
+    return change.notify() if change else 0
 
 
 class Correction(models.Model):
