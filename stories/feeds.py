@@ -193,7 +193,10 @@ class SectionAtomFeed(AtomFeedMixin, SectionFeed):
 
 class EntityFeed(StoryFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Entity, slug=slug)
+        entity = get_object_or_404(Entity, slug=slug)
+        if not self.stories(entity).exists():
+            raise Http404(f"No published stories name {slug!r}.")
+        return entity
 
     def stories(self, entity):
         return Story.objects.published().filter(mentions__entity=entity)
