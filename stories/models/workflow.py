@@ -119,6 +119,27 @@ class StoryWorkflow(models.Model):
             raise ValueError(f"{action!r} is not a story action.")
         return user.has_perm(self.ACTION_PERMISSIONS[action])
 
+    def delete_refusal(self, user):
+        """Why `user` may not delete this story as it is now, or "" if they may.
+
+        A story readers have been given keeps its address answering (410 Gone once
+        withdrawn) and its record: only a superuser deletes one; everyone else
+        withdraws it.
+        """
+        if user is not None and user.is_superuser:
+            return ""
+        if self.status == self.Status.PUBLISHED:
+            return (
+                f"“{self.headline}” is published, so it cannot be deleted: withdraw it "
+                "instead. Readers then get “410 Gone” for it and the withdrawal is recorded."
+            )
+        if self.status == self.Status.WITHDRAWN:
+            return (
+                f"“{self.headline}” was published and has been withdrawn, so it cannot be "
+                "deleted: readers get “410 Gone” for it and its record is kept."
+            )
+        return ""
+
     def allowed_transitions(self, user):
         """{status: action} for the changes `user` may make to this story as it is now."""
         return {
