@@ -10,13 +10,14 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from stories import detection, richtext, search, textformat
+from stories import detection, discovery, richtext, search, textformat
 from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
 from stories.models.sections import Section
 from stories.models.sources import Citation, Source
 from stories.models.sql import related_pool, union_all
+from stories.models.threads import DevelopingStory
 from stories.models.workflow import StoryStatus, StoryWorkflow
 
 # Tries at saving a new story under a slug made for it, when others take them meanwhile.
@@ -175,8 +176,10 @@ class StoryQuerySet(models.QuerySet):
         return story
 
 
-class Story(StoryWorkflow, ReaderVisible):
-    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's."""
+class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
+    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's,
+    what it has as a developing story (type of work, thread, log, live updates)
+    DevelopingStory's."""
 
     Status = StoryStatus
 
@@ -452,6 +455,14 @@ class Story(StoryWorkflow, ReaderVisible):
         paragraphs = [self.dek, *(b.text for b in blocks if b.kind == richtext.PARAGRAPH)]
         return "\n\n".join(p for p in paragraphs if p)
 
+    def new_entity_names(self, gazetteer):
+        """Names in the story that no entity of `gazetteer` has: discovery.Candidate list.
+
+        Found in the running text; the headlines only add the places they name.
+        """
+        headlines = [self.headline, self.title, self.story_line, self.full_headline]
+        return discovery.discover(self.running_text(), known=gazetteer, headlines=headlines)
+
     def entity_suggestions(self, gazetteer=None):
         """What an editor may link: known entities named but not linked, and new names.
 
@@ -473,7 +484,7 @@ class Story(StoryWorkflow, ReaderVisible):
             known=[(entities[d.key], d) for d in detections if d.key in entities],
             new=[
                 candidate
-                for candidate in detection.discover(self.running_text(), known=gazetteer)
+                for candidate in self.new_entity_names(gazetteer)
                 if detection.fold(candidate.name)[0] not in dismissed_names
             ],
         )
