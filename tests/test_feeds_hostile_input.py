@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from stories import richtext
-from stories.models import Entity, Mention, Section
+from stories.models import Citation, Entity, Mention, Section, Story, Thread
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,18 @@ def hostile_newsroom(make_story):
     story.authors.add(author)
     story.tags.add(attack, ATTACKS[0])
     Mention.objects.create(story=story, entity=entity)
-    return {"story": story, "author": author, "section": section, "entity": entity}
+    Citation.objects.create(
+        story=story, title=attack, url="https://example.org/a", publisher_name=attack
+    )
+    thread = Thread.objects.create(name=attack, slug="hostile", description=attack)
+    Story.objects.filter(pk=story.pk).update(thread=thread)
+    return {
+        "story": story,
+        "author": author,
+        "section": section,
+        "entity": entity,
+        "thread": thread,
+    }
 
 
 def every_feed(hostile_newsroom):
@@ -99,6 +110,7 @@ def every_feed(hostile_newsroom):
         ("entity", {"slug": hostile_newsroom["entity"].slug}),
         ("tag", {"slug": tag.slug}),
         ("author", {"pk": hostile_newsroom["author"].pk}),
+        ("thread", {"slug": hostile_newsroom["thread"].slug}),
     ]:
         urls += [reverse(f"stories:{kind}-feed-{fmt}", kwargs=kwargs) for fmt in ("rss", "atom")]
     search = reverse("stories:search-feed")
