@@ -1,4 +1,5 @@
-"""Any name an editor gives a tag, section, entity or publisher leaves every public page working.
+"""Any name an editor gives a tag, section, entity, publisher, thread or author leaves every
+public page working.
 
 Tags whose names slugify to nothing ("???", "«»", "—", emoji) get a slug all the same,
 unique however many there are; a property test renders every public page, feed and
@@ -7,6 +8,7 @@ sitemap for names drawn from all of Unicode.
 
 import feedparser
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
@@ -14,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from taggit.models import Tag
 
-from stories.models import Citation, Entity, Mention, Section
+from stories.models import Citation, Entity, Mention, Section, Thread
 from stories.sitemaps import SITEMAPS
 from stories.tagging import SLUG_LENGTH
+from stories.views import author_url
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +92,9 @@ names = (
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(tag=names, section=names, entity=names, publisher=names)
+@given(tag=names, section=names, entity=names, publisher=names, thread=names, author=names)
 def test_any_names_render_every_public_page_feed_and_sitemap(
-    client, make_story, world, tag, section, entity, publisher
+    client, make_story, world, tag, section, entity, publisher, thread, author
 ):
     with transaction.atomic():
         desk = Section.objects.create(
@@ -107,6 +110,10 @@ def test_any_names_render_every_public_page_feed_and_sitemap(
             url="https://example.org/a",
             publisher_name=publisher,
         )
+        story.thread = Thread.objects.create(name=thread)
+        story.save()
+        writer = get_user_model().objects.create_user("writer", first_name=author[:150])
+        story.authors.add(writer)
         slug = Tag.objects.get(name=tag).slug
         pages = [
             "/",
@@ -115,6 +122,8 @@ def test_any_names_render_every_public_page_feed_and_sitemap(
             desk.get_absolute_url(),
             named.get_absolute_url(),
             reverse("stories:tag", kwargs={"slug": slug}),
+            story.thread.get_absolute_url(),
+            author_url(writer),
             reverse("stories:search") + "?q=named",
             reverse("sitemap-index"),
             reverse("sitemap-news"),
@@ -125,6 +134,8 @@ def test_any_names_render_every_public_page_feed_and_sitemap(
             reverse("stories:section-feed-atom", kwargs={"path": desk.path}),
             reverse("stories:entity-feed-rss", kwargs={"slug": named.slug}),
             reverse("stories:tag-feed-atom", kwargs={"slug": slug}),
+            reverse("stories:thread-feed-rss", kwargs={"slug": story.thread.slug}),
+            reverse("stories:author-feed-atom", kwargs={"pk": writer.pk}),
             reverse("stories:search-feed") + "?q=named",
         ]
         for url in pages + feeds:
