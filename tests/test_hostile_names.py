@@ -71,7 +71,7 @@ def test_a_slug_typed_for_a_tag_is_kept():
 
 
 def test_a_story_page_and_tag_sitemap_work_even_for_a_tag_left_without_a_slug(client, make_story):
-    """A tag saved before slugs were made here: migration 0010 mends it; pages do not need it."""
+    """A tag saved before slugs were made here: migration 0011 mends it; pages do not need it."""
     story = make_story("Tagged", published=True)
     story.tags.add("???")
     Tag.objects.filter(name="???").update(slug="")

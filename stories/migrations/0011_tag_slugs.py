@@ -18,7 +18,7 @@ def fill_empty_tag_slugs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0009_threads"),
+        ("stories", "0010_api_tokens"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
