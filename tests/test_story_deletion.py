@@ -5,17 +5,13 @@ refusal says to withdraw it instead, from the model, the admin's delete page and
 "Delete selected stories" action alike.
 """
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from stories.models import Story
-from tests.test_editorial_browser import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -125,28 +121,3 @@ def test_a_superuser_deletes_a_published_story_in_the_admin(client, stories, chi
     assert response.status_code == 302
     assert not Story.objects.filter(pk=story.pk).exists()
     assert client.get(story.get_absolute_url()).status_code == 404
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_in_the_browser_an_editor_deleting_a_published_story_is_told_to_withdraw_it(
-    browser, live_server, screenshots, make_story, django_user_model
-):
-    # Transactional tests empty the database, groups included: made again as the
-    # migration makes them.
-    importlib.import_module("stories.migrations.0004_workflow").create_groups(apps, None)
-    editor = django_user_model.objects.create_user("edna", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
-    story = make_story("Published harbour story", published=True)
-    page = signed_in(browser, live_server, editor)
-
-    page.goto(live_server.url + reverse("admin:stories_story_changelist"))
-    page.get_by_role("checkbox", name="Select this object for an action").first.check()
-    page.select_option("select[name=action]", "delete_selected")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Go").click()
-
-    page.screenshot(path=screenshots / "bulk-delete-refused.png", full_page=True)
-    error = page.locator(".messagelist .error")
-    assert "withdraw it instead" in error.inner_text()
-    assert Story.objects.filter(pk=story.pk).exists()
