@@ -37,7 +37,8 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin --url http://127.0.0.1:$(PORT)
 	@echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	NEWSROOM_SITE_URL="$${NEWSROOM_SITE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production settings on this machine: DEBUG off, collected static files served by
 # whitenoise, gunicorn workers sized from the CPU count (newsroom/gunicorn.conf.py).
