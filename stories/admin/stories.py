@@ -16,6 +16,7 @@ from stories.admin.base import (
     short_time,
 )
 from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
+from stories.admin.drafts import WorkingCopyAdmin, WorkingCopyForm
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
 from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
@@ -29,7 +30,7 @@ from stories.models import (
 )
 
 
-class StoryAdminForm(StoryWorkflowForm, DevelopingStoryForm, StoryForm):
+class StoryAdminForm(WorkingCopyForm, StoryWorkflowForm, DevelopingStoryForm, StoryForm):
     """The story's form in the admin: its fields, the developing story's, the workflow's."""
 
 
@@ -91,6 +92,7 @@ class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    WorkingCopyAdmin,
     StoryDeskAdmin,
     StoryWorkflowAdmin,
     DevelopingStoryAdmin,
@@ -173,7 +175,9 @@ class StoryAdmin(
     def save_related(self, request, form, formsets, change):
         """After the story itself, in this order: its tags, authors and rows; what is
         measured from them; the update note; its byline and status; its place in the
-        search index."""
+        search index. A live story's text went to its working copy instead."""
+        if form.live:
+            return self.save_related_to_live(request, form, formsets, change)
         super().save_related(request, form, formsets, change)
         story = form.instance
         # Mentions added by hand, and all of them after the text changed, are measured.
