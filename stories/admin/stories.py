@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from stories import search
+from stories.admin.autosave import AutosaveAdmin, AutosaveForm
 from stories.admin.base import (
     AuthorListFilter,
     SectionListFilter,
@@ -30,7 +31,9 @@ from stories.models import (
 )
 
 
-class StoryAdminForm(WorkingCopyForm, StoryWorkflowForm, DevelopingStoryForm, StoryForm):
+class StoryAdminForm(
+    AutosaveForm, WorkingCopyForm, StoryWorkflowForm, DevelopingStoryForm, StoryForm
+):
     """The story's form in the admin: its fields, the developing story's, the workflow's."""
 
 
@@ -92,6 +95,7 @@ class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    AutosaveAdmin,
     WorkingCopyAdmin,
     StoryDeskAdmin,
     StoryWorkflowAdmin,

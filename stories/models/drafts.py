@@ -172,3 +172,41 @@ class WorkingCopy(models.Model):
         """Publish every scheduled working copy whose time has come; the stories."""
         now = now or timezone.now()
         return [copy.publish_changes() for copy in cls.objects.filter(publish_at__lte=now)]
+
+
+class Autosave(models.Model):
+    """What one person last typed into a story's form and has not saved: kept every few
+    seconds by the form's script, seen by no one else, not a revision; dropped when they
+    save. `story` is None for a story not yet added."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    story = models.ForeignKey(Story, models.CASCADE, null=True, blank=True, related_name="+")
+    # The form's fields as posted: name to the list of its values.
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "story"], name="one_autosave_per_story"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(story=None), name="one_autosave_of_a_new_story"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Unsaved changes of {self.user} to {self.story or 'a new story'}"
+
+    @classmethod
+    def keep(cls, user, story, data):
+        autosave, _ = cls.objects.update_or_create(
+            user=user, story=story, defaults={"data": data, "saved_at": timezone.now()}
+        )
+        return autosave
+
+    @classmethod
+    def of(cls, user, story):
+        return cls.objects.filter(user=user, story=story).first()
+
+    @classmethod
+    def drop(cls, user, story):
+        cls.objects.filter(user=user, story=story).delete()
