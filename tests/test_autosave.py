@@ -105,9 +105,7 @@ def test_a_signed_out_autosave_answers_json_not_the_sign_in_page(make_story, edi
     assert not Autosave.objects.exists()
 
 
-def test_who_may_not_change_the_story_cannot_keep_changes_to_it(
-    make_story, django_user_model
-):
+def test_who_may_not_change_the_story_cannot_keep_changes_to_it(make_story, django_user_model):
     reporter = person(django_user_model, "rita", "Reporter")
     story = make_story("Someone else's draft", status=Story.Status.DRAFT)
     response = signed_in(reporter).post(autosave_url(story), {"headline": "Mine now"})
