@@ -106,3 +106,28 @@ def test_an_expired_session_while_typing_loses_nothing(
     page.screenshot(path=screenshots / "2-saved-after-signing-in.png")
     # The 401s of the signed-out autosaves were the script's to handle.
     assert all("401" in problem for problem in page.problems), page.problems
+
+
+def test_the_preview_shows_the_typed_text_at_desktop_and_phone_widths(
+    browser, live_server, screenshots, newsroom_people, draft
+):
+    _, edna = newsroom_people
+    page = signed_in(browser, live_server, edna)
+    page.goto(admin_url(live_server, "change", draft.pk))
+    type_at_end_of_body(page, " Tickets go on sale in April.")
+
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Preview (unsaved)").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    assert "Tickets go on sale in April." in preview.locator("main").inner_text()
+    assert "Preview of the text in the form" in preview.inner_text("body")
+    preview.screenshot(path=screenshots / "1-preview-desktop.png", full_page=True)
+    preview.set_viewport_size({"width": 390, "height": 844})
+    assert not preview.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    preview.screenshot(path=screenshots / "2-preview-phone.png", full_page=True)
+    draft.refresh_from_db()
+    assert "April" not in draft.body
+    # The form is still there, still keeping the typing.
+    wait_until_kept(page)
+    assert not page.problems, page.problems

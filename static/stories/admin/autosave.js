@@ -87,9 +87,10 @@ document.addEventListener("DOMContentLoaded", () => {
   // A save goes only once the server has everything typed: if the session expired,
   // the post would meet the sign-in page and what was typed since would be lost.
   form.addEventListener("submit", async (event) => {
-    if (leaving) return
-    event.preventDefault()
     const submitter = event.submitter
+    // A preview opens in a tab of its own and saves nothing: this page stays.
+    if (leaving || (submitter && submitter.formTarget === "_blank")) return
+    event.preventDefault()
     if (!(await send({ force: true }))) {
       status.scrollIntoView({ block: "center" })
       return
