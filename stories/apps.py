@@ -59,3 +59,9 @@ class StoriesConfig(AppConfig):
         m2m_changed.connect(
             staff_with_newsroom_groups, sender=get_user_model().groups.through, weak=False
         )
+
+        from newsroom import security
+        from stories import tagging
+
+        tagging.connect()
+        security.connect_signals()

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0010_api_tokens'),
+        ('stories', '0011_tag_slugs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
