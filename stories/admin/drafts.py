@@ -89,6 +89,10 @@ class WorkingCopyAdmin:
         return form
 
     def save_model(self, request, obj, form, change):
+        if merged := getattr(form, "merged", None):
+            conflict, taken = merged
+            labels = {name: str(form.fields[name].label or name).lower() for name in taken}
+            messages.info(request, conflict.merged_message(taken, labels))
         if not getattr(form, "live", False):
             if obj.pk is not None:
                 WorkingCopy.objects.filter(story=obj).delete()
