@@ -69,3 +69,23 @@ def test_two_editors_merge_different_fields_and_choose_for_the_same_one(
     assert story.dek == "Ben's dek."
     assert story.headline == "Record bird count"
     assert not anna.problems and not ben.problems, (anna.problems, ben.problems)
+
+
+def test_who_else_has_the_story_open_and_types_shows_without_reloading(
+    browser, live_server, screenshots, two_editors, story
+):
+    anna, ben = (signed_in(browser, live_server, user) for user in two_editors)
+    url = admin_url(live_server, "change", story.pk)
+    anna.goto(url)
+    notice = anna.locator("#presence")
+    assert notice.is_hidden()
+
+    ben.goto(url)
+    notice.get_by_text("Also open: Ben has this story open.").wait_for(timeout=15_000)
+    ben.fill("#id_dek", "Ben is typing a new dek.")
+    notice.get_by_text("Ben (typing now)").wait_for(timeout=20_000)
+    anna.screenshot(path=screenshots / "1-ben-typing.png")
+
+    ben.close()  # leaving says goodbye
+    notice.wait_for(state="hidden", timeout=15_000)
+    assert not anna.problems, anna.problems

@@ -19,6 +19,7 @@ from stories.admin.base import (
 from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
 from stories.admin.drafts import WorkingCopyAdmin, WorkingCopyForm
 from stories.admin.live_preview import LivePreviewAdmin
+from stories.admin.presence import PresenceAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
 from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
@@ -96,6 +97,7 @@ class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    PresenceAdmin,
     LivePreviewAdmin,
     AutosaveAdmin,
     WorkingCopyAdmin,
