@@ -6,7 +6,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from stories import richtext
-from stories.models import Section, Story, WorkingCopy
+from stories.models import Autosave, Section, Story, WorkingCopy
+from tests.test_accessibility import AXE, AXE_RULES, INSTALL, describe
 from tests.test_writing_desk_browser import admin_url, editor, newsroom_people, press, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,3 +90,54 @@ def test_an_editor_changes_a_live_story_and_publishes_the_changes(
     reader.goto(live_server.url + live_story.get_absolute_url())
     reader.screenshot(path=screenshots / "3-reader-page-after.png", full_page=True)
     assert not page.problems, page.problems
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed at {AXE} ({INSTALL})")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_problems(page, axe_source):
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
+    )
+    return describe(result["violations"])
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_new_parts_of_the_story_form_are_accessible(
+    browser, live_server, screenshots, newsroom_people, live_story, axe_source, width
+):
+    _, edna = newsroom_people
+    otto = type(edna).objects.create_user("otto", first_name="Otto", is_staff=True)
+    otto.groups.set(edna.groups.all())
+    WorkingCopy.keep(live_story, {"headline": "Harbour ferries go electric in June"}, by=edna)
+    Autosave.keep(edna, live_story, {"dek": ["A dek typed but never saved."]})
+    live_story.open_for(otto)
+    found = {}
+
+    page = signed_in(browser, live_server, edna, width=width, bypass_csp=True)
+    page.goto(admin_url(live_server, "change", live_story.pk))
+    editor(page, "body")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=screenshots / f"1-live-story-form-{width}.png", full_page=True)
+    if problems := axe_problems(page, axe_source):
+        found["live story form"] = problems
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        found["live story form width"] = "the page scrolls sideways"
+
+    # A clash: Otto publishes a new dek after the form was opened; Edna saves hers.
+    other = signed_in(browser, live_server, otto)
+    other.goto(admin_url(live_server, "change", live_story.pk))
+    other.fill("#id_dek", "Otto's dek.")
+    press(other, "Save and publish changes")
+    page.fill("#id_dek", "Edna's dek.")
+    press(page, "Save changes (not live)")
+    page.locator(".merge-clashes").wait_for()
+    page.screenshot(path=screenshots / f"2-clash-{width}.png", full_page=True)
+    if problems := axe_problems(page, axe_source):
+        found["clash"] = problems
+    assert not found, found

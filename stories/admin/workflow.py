@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from reversion.models import Version
 
 from stories.admin.base import StoryRowsInline
+from stories.admin.desk import LabelledCellsMixin
 from stories.admin.merging import merge
 from stories.dates import local_time
 from stories.history import compare
@@ -217,7 +218,7 @@ class StoryWorkflowForm(forms.Form):
         self.change = (to, when, button)
 
 
-class CorrectionInline(StoryRowsInline):
+class CorrectionInline(LabelledCellsMixin, StoryRowsInline):
     """Corrections and updates readers see under a published story; added, never edited."""
 
     model = Correction
