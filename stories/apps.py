@@ -56,12 +56,11 @@ class StoriesConfig(AppConfig):
         post_migrate.connect(analyze_sqlite, sender=self)
         from django.contrib.auth import get_user_model
 
-        m2m_changed.connect(
-            staff_with_newsroom_groups, sender=get_user_model().groups.through, weak=False
-        )
-
         from newsroom import security
         from stories import tagging
 
         tagging.connect()
         security.connect_signals()
+        m2m_changed.connect(
+            staff_with_newsroom_groups, sender=get_user_model().groups.through, weak=False
+        )

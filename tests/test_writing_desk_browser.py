@@ -429,6 +429,16 @@ def test_the_story_forms_are_accessible_and_their_helpers_work(
             )
         assert not page.problems, page.problems
 
+    # The save and workflow buttons stay in view at the foot of the form.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    bar = page.evaluate(
+        "(() => { const r = document.querySelector('.desk-bar').getBoundingClientRect();"
+        " return [r.top, r.bottom, window.innerHeight] })()"
+    )
+    assert 0 <= bar[0] < bar[1] <= bar[2]
+    assert page.get_by_role("button", name="Save and publish now").is_visible()
+    page.screenshot(path=screenshots / f"change-{width}-at-the-foot.png")
+
     # The helpers, on the editor's page: length counters, tag suggestions.
     page.get_by_role("heading", name="Search engines and listings").click()
     page.fill("#id_title", "Library reopens after two years of building work")
@@ -443,4 +453,12 @@ def test_the_story_forms_are_accessible_and_their_helpers_work(
     # The checklist names what is missing; its links go to the fields.
     checklist = page.locator("#desk-checklist")
     assert "The dek is empty" in checklist.inner_text()
+    # ...and marks what the writer has done since the story was saved.
+    page.fill("#id_dek", "The library opens its doors again on Saturday.")
+    assert "The dek is empty: write the one-sentence standfirst under the headline. — done; " in (
+        checklist.inner_text()
+    )
+    assert checklist.locator("summary").inner_text() == (
+        "Before publishing: everything done; save to keep it"
+    )
     assert not found, "\n".join(f"{name}:\n{problems}" for name, problems in found.items())

@@ -23,6 +23,46 @@ document.addEventListener("DOMContentLoaded", () => {
     update()
   }
 
+  // The checklist before publishing (as the story was saved) marks what the writer has
+  // done since: the same rules as Story.publication_problems(), for the fields on the page.
+  const checklist = document.getElementById("desk-checklist")
+  if (checklist) {
+    const done = {
+      headline: (el) => el.value.trim() !== "",
+      dek: (el) => el.value.trim() !== "",
+      section: (el) => el.value !== "",
+      body: (el) => {
+        const html = new DOMParser().parseFromString(el.value, "text/html")
+        return [...html.querySelectorAll("p, li, blockquote")].some((b) => b.textContent.trim())
+      },
+    }
+    const items = [...checklist.querySelectorAll("[data-checklist-field]")].filter(
+      (item) => done[item.dataset.checklistField],
+    )
+    const summary = checklist.querySelector("[data-checklist-summary]")
+    const update = () => {
+      let left = checklist.querySelectorAll("li").length
+      for (const item of items) {
+        const field = document.getElementById(`id_${item.dataset.checklistField}`)
+        const ok = !!field && done[item.dataset.checklistField](field)
+        item.classList.toggle("desk-checked", ok)
+        item.querySelector(".desk-done").hidden = !ok
+        if (ok) left -= 1
+      }
+      summary.textContent = left
+        ? `Before publishing: ${left} thing${left === 1 ? "" : "s"} to do`
+        : "Before publishing: everything done; save to keep it"
+    }
+    for (const item of items) {
+      const field = document.getElementById(`id_${item.dataset.checklistField}`)
+      field?.addEventListener("input", update)
+      field?.addEventListener("change", update)
+      // The section's search box (select2) tells of a choice through jQuery only.
+      if (field && window.django?.jQuery) window.django.jQuery(field).on("change", update)
+    }
+    update()
+  }
+
   // Tags: the existing tags that start with what is being typed after the last comma
   // are offered (a <datalist>); anything else typed is a new tag, as before.
   for (const input of document.querySelectorAll("input[data-tag-suggestions]")) {
