@@ -255,3 +255,27 @@ def test_a_story_not_yet_live_is_saved_as_before(make_story, editor):
     story.refresh_from_db()
     assert story.headline == "Night train returns"
     assert not WorkingCopy.objects.exists()
+
+
+def test_a_save_over_someone_elses_newer_working_copy_is_refused_and_keeps_the_input(
+    live_story, editor, django_user_model
+):
+    other = person(django_user_model, "otto", "Editor", "Otto")
+    edna, otto = signed_in(editor), signed_in(other)
+    ednas_form, ottos_form = (
+        form_data(client.get(change_url(live_story))) for client in (edna, otto)
+    )
+    assert (
+        otto.post(change_url(live_story), {**ottos_form, "dek": "Otto's dek."}).status_code == 302
+    )
+
+    response = edna.post(change_url(live_story), {**ednas_form, "dek": "Edna's dek."})
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "Otto saved changes to this live story" in errors
+    assert response.context["adminform"].form["dek"].value() == "Edna's dek."
+    assert WorkingCopy.objects.get(story=live_story).fields["dek"] == "Otto's dek."
+    # Opened again, the form saves over Otto's copy.
+    assert save(edna, live_story, dek="Edna's dek.").status_code == 302
+    assert WorkingCopy.objects.get(story=live_story).fields["dek"] == "Edna's dek."

@@ -21,7 +21,7 @@ from stories.models import Autosave, WorkingCopy
 
 RESTORE = "autosave"  # ?restore=autosave opens the form with what was kept
 # Posted fields that are no part of what the writer typed.
-NOT_KEPT = {"csrfmiddlewaretoken", "edit_version", "transition", "_changes"}
+NOT_KEPT = {"csrfmiddlewaretoken", "edit_version", "copy_seen", "transition", "_changes"}
 
 
 class AutosaveForm(forms.Form):

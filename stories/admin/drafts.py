@@ -41,6 +41,9 @@ class WorkingCopyForm(forms.Form):
     """Opens a live story's form with its working copy's values, and checks the time
     the changes are to be published at."""
 
+    # Which working copy the form was opened with, to refuse a save over a newer one.
+    copy_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
     live = False  # set by WorkingCopyAdmin.get_form()
     working_copy = None
 
@@ -48,6 +51,7 @@ class WorkingCopyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.working_copy is None:
             return
+        self.fields["copy_seen"].initial = self.working_copy.saved_at.isoformat()
         for name, value in self.working_copy.initial().items():
             if name not in self.fields:
                 continue
@@ -55,8 +59,13 @@ class WorkingCopyForm(forms.Form):
                 value = edit_string_for_tags([Tag(name=tag) for tag in value])
             self.initial[name] = value
 
+    @property
+    def changed_data(self):
+        return [name for name in super().changed_data if name != "copy_seen"]
+
     def clean(self):
         cleaned = super().clean()
+        self._check_copy_seen(cleaned)
         if self.live and self.data.get("_changes") == SCHEDULE:
             when = cleaned.get("publish_at")
             if when is None or when <= timezone.now():
@@ -66,6 +75,24 @@ class WorkingCopyForm(forms.Form):
                     f"({timezone.get_current_timezone()}).",
                 )
         return cleaned
+
+    def _check_copy_seen(self, cleaned):
+        if not self.live:
+            return
+        current = (
+            WorkingCopy.objects.filter(story=self.instance).select_related("saved_by").first()
+        )
+        seen = cleaned.get("copy_seen") or ""
+        if current is None or seen == current.saved_at.isoformat():
+            return
+        by = current.saved_by
+        name = (by.get_full_name() or by.get_username()) if by else "Someone"
+        raise ValidationError(
+            f"{name} saved changes to this live story at {local_time(current.saved_at)}, "
+            "after you opened it, so your save was refused to keep theirs. Your text is "
+            "still in the form below (and kept by autosave): open the story in a new tab "
+            "to see their changes, then bring over what you need."
+        )
 
     def working_values(self):
         """The values a working copy keeps: the story's fields and the update note."""
