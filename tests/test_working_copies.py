@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from stories import page_cache, richtext
+from stories import page_cache, richtext, tasks
 from stories.models import Correction, Story, WorkingCopy
 from tests.test_admin import form_data
 
@@ -156,26 +157,33 @@ def test_publish_changes_puts_them_live_and_cached_pages_show_them_at_the_next_r
     assert "May" not in seen["page"]
 
 
-def test_changes_scheduled_go_live_at_their_time(live_story, editor):
+def test_changes_scheduled_go_live_at_their_time(
+    live_story, editor, django_capture_on_commit_callbacks
+):
     client = signed_in(editor)
     when = timezone.localtime() + timedelta(hours=2)
-    save(
-        client,
-        live_story,
-        button="schedule",
-        body=body("The first ferry sails in July."),
-        publish_at_0=when.strftime("%Y-%m-%d"),
-        publish_at_1=when.strftime("%H:%M:%S"),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        save(
+            client,
+            live_story,
+            button="schedule",
+            body=body("The first ferry sails in July."),
+            publish_at_0=when.strftime("%Y-%m-%d"),
+            publish_at_1=when.strftime("%H:%M:%S"),
+        )
     copy = WorkingCopy.objects.get(story=live_story)
     assert copy.publish_at is not None
+    # The worker is asked to publish them at that time.
+    (queued,) = DBTaskResult.objects.filter(task_path=tasks.publish_due_changes.module_path)
+    assert queued.run_after == copy.publish_at
     assert WorkingCopy.publish_due() == []
     assert "May" in reader_sees(live_story)["page"]
 
-    published = WorkingCopy.publish_due(now=timezone.now() + timedelta(hours=3))
-
-    assert [story.pk for story in published] == [live_story.pk]
+    # Its time comes: the worker runs the task.
+    WorkingCopy.objects.update(publish_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.publish_due_changes.call() == [live_story.pk]
     assert "July" in reader_sees(live_story)["page"]
+    assert not WorkingCopy.objects.exists()
 
 
 def test_scheduling_changes_in_the_past_is_refused_naming_the_field(live_story, editor):

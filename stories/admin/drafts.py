@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 from taggit.utils import edit_string_for_tags
 
-from stories import search
+from stories import search, tasks
 from stories.admin.workflow import refusal
 from stories.dates import local_time
 from stories.history import compare
@@ -165,6 +165,7 @@ class WorkingCopyAdmin:
                 return
             if action == SCHEDULE:
                 copy.schedule(form.cleaned_data["publish_at"], by=request.user)
+                tasks.schedule_changes(copy.publish_at)
                 messages.success(
                     request,
                     f"The changes will be published at {local_time(copy.publish_at)}; "
