@@ -51,8 +51,9 @@ def test_an_editor_links_and_dismisses_suggestions(live_server, logged_in, story
     page.screenshot(path=screenshots / "suggestions.png", full_page=True)
     assert suggestions.get_by_role("button", name="Link Hamas").is_visible()
 
-    suggestions.get_by_role("button", name="Link Hamas").click()
-    page.wait_for_load_state()
+    # The form posts once the autosave has what was typed, so wait for that page.
+    with page.expect_navigation():
+        suggestions.get_by_role("button", name="Link Hamas").click()
     assert page.url.endswith("#entity-suggestions")
     # The page comes back at the panel, which repeats the message from the page's top.
     assert panel(page).locator(".messagelist").inner_text().startswith("Linked Hamas")
@@ -61,12 +62,12 @@ def test_an_editor_links_and_dismisses_suggestions(live_server, logged_in, story
 
     # A new name, linked as the kind the editor picks.
     panel(page).get_by_label("Kind of Steve Witkoff").select_option("person")
-    panel(page).get_by_role("button", name="Create and link Steve Witkoff").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        panel(page).get_by_role("button", name="Create and link Steve Witkoff").click()
     assert Entity.objects.get(name="Steve Witkoff").kind == Entity.Kind.PERSON
 
-    panel(page).get_by_role("button", name="Dismiss Qatar").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        panel(page).get_by_role("button", name="Dismiss Qatar").click()
     assert "Dismissed “Qatar”" in panel(page).locator(".messagelist").inner_text()
     assert not panel(page).get_by_role("button", name="Link Qatar").count()
     page.screenshot(path=screenshots / "after.png", full_page=True)

@@ -419,8 +419,9 @@ def test_no_payload_runs_on_any_public_or_admin_page(
 
     # Saving in the browser: the success message names the story.
     hostile_page.goto(base + admin_pages["story-change"])
-    hostile_page.locator("input[name=_continue]").first.click()
-    hostile_page.wait_for_load_state("load")
+    # The form posts once the autosave has what was typed, so wait for that page.
+    with hostile_page.expect_navigation():
+        hostile_page.locator("input[name=_continue]").first.click()
     problems += [f"after saving: {p}" for p in hostile_page.evaluate(FIND_INJECTIONS)]
     assert hostile_page.locator(".messagelist").count()
 

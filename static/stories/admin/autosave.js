@@ -18,6 +18,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const snapshot = () => new URLSearchParams(fields()).toString()
   const loaded = snapshot()
   let kept = loaded // what the server holds, as far as this page knows
+  // Only what the writer does counts: the rich-text editor may rewrite its field's markup
+  // as it starts, after this snapshot, which is no change of theirs to keep or ask about.
+  let touched = false
+  const touch = () => { touched = true }
+  form.addEventListener("input", touch)
+  form.addEventListener("change", touch)
   let signedOut = false
   let leaving = false
 
@@ -40,7 +46,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   async function send({ force = false } = {}) {
     const now = snapshot()
-    if (now === kept && !force) return true
+    if (!force && (!touched || now === kept)) return true
     const data = fields()
     let response
     try {
@@ -79,7 +85,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }, every)
 
   window.addEventListener("beforeunload", (event) => {
-    if (leaving || snapshot() === loaded) return
+    if (leaving || !touched || snapshot() === loaded) return
     event.preventDefault()
     event.returnValue = ""
   })
