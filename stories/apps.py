@@ -31,3 +31,7 @@ class StoriesConfig(AppConfig):
     def ready(self):
         # After every migrate: `make run` and `make serve` migrate before serving.
         post_migrate.connect(analyze_sqlite, sender=self)
+        # Search indexing, cache purges and notifications: what follows a change.
+        from stories import effects
+
+        effects.connect()

@@ -16,6 +16,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
 from stories.models import Entity, Section, Story
+from stories.page_cache import card_keys, shows
 from stories.views import author_name, author_url
 
 FEED_LENGTH = 30
@@ -30,14 +31,26 @@ class StoryFeed(Feed):
         # enclosure URLs) goes on a copy of it.
         feed = copy.copy(self)
         feed.request = request
-        return super(StoryFeed, feed).__call__(request, *args, **kwargs)
+        feed.shown = []
+        response = super(StoryFeed, feed).__call__(request, *args, **kwargs)
+        return shows(response, *feed.shown)
+
+    def get_feed(self, obj, request):
+        self.shown = self.surrogate_keys(obj)
+        return super().get_feed(obj, request)
+
+    def surrogate_keys(self, obj):
+        """The keys of what the feed shows, besides its stories (see page_cache.shows())."""
+        return ["listings"]
 
     def stories(self, obj):
         return Story.objects.published()
 
     def items(self, obj):
         # Authors and tags for every item in two more queries, however many items.
-        return self.stories(obj).cards().prefetch_related("authors", "tags")[:FEED_LENGTH]
+        items = list(self.stories(obj).cards().prefetch_related("authors", "tags")[:FEED_LENGTH])
+        self.shown += card_keys(items)
+        return items
 
     def subject(self, obj):
         return ""
@@ -125,6 +138,9 @@ class SectionFeed(StoryFeed):
     def page_url(self, section):
         return section.get_absolute_url()
 
+    def surrogate_keys(self, section):
+        return [f"section-{section.pk}-stories"]
+
 
 class SectionAtomFeed(AtomFeedMixin, SectionFeed):
     pass
@@ -142,6 +158,9 @@ class EntityFeed(StoryFeed):
 
     def page_url(self, entity):
         return entity.get_absolute_url()
+
+    def surrogate_keys(self, entity):
+        return entity.surrogate_keys()
 
 
 class EntityAtomFeed(AtomFeedMixin, EntityFeed):
@@ -163,6 +182,9 @@ class TagFeed(StoryFeed):
 
     def page_url(self, tag):
         return reverse("stories:tag", kwargs={"slug": tag.slug})
+
+    def surrogate_keys(self, tag):
+        return [f"tag-{tag.pk}", f"tag-{tag.pk}-stories"]
 
 
 class TagAtomFeed(AtomFeedMixin, TagFeed):
@@ -187,6 +209,9 @@ class AuthorFeed(StoryFeed):
 
     def page_url(self, author):
         return author_url(author)
+
+    def surrogate_keys(self, author):
+        return [f"author-{author.pk}-stories"]
 
 
 class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):

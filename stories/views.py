@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story
+from stories.page_cache import card_keys, shows
 
 LATEST_COUNT = 6
 PER_SECTION = 4
@@ -97,7 +98,7 @@ def home(request):
         tree=tree,
     )
     lead, latest = (latest[0], latest[1:]) if latest else (None, [])
-    return render(
+    response = render(
         request,
         "stories/home.html",
         {
@@ -106,6 +107,12 @@ def home(request):
             "sections": [(section, cards) for section, cards in by_section.items() if cards],
         },
     )
+    shown = [
+        *([lead] if lead else []),
+        *latest,
+        *(c for cards in by_section.values() for c in cards),
+    ]
+    return shows(response, "listings", *card_keys(shown))
 
 
 def story_detail(request, slug):
@@ -119,7 +126,8 @@ def story_detail(request, slug):
 def story_page(request, story, *, template="stories/story_detail.html", **extra):
     """The page of `story`, for readers; previews render it with a template of their own."""
     trail = story.section.trail() if story.section else []
-    return render(
+    related = story.related_stories(limit=RELATED_COUNT)
+    response = render(
         request,
         template,
         {
@@ -131,15 +139,17 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
             "citations": story.citations.all(),
             "mentions": story.mentions.all(),
             "tags": story.tags.all(),
-            "related": story.related_stories(limit=RELATED_COUNT),
+            "related": related,
         },
     )
+    return shows(response, *story.surrogate_keys(), *card_keys(related))
 
 
 def section_detail(request, path):
     section = get_object_or_404(Section, path=path)
     trail = section.trail()
-    return render(
+    page = paginate(request, Story.objects.published().in_section(section))
+    response = render(
         request,
         "stories/section_detail.html",
         {
@@ -148,23 +158,31 @@ def section_detail(request, path):
             "trail": trail,
             "current_section_path": trail[0].path,
             "subsections": section.children.all(),
-            "page": paginate(request, Story.objects.published().in_section(section)),
+            "page": page,
         },
     )
+    return shows(response, f"section-{section.pk}-stories", *card_keys(page))
 
 
 def entity_detail(request, slug):
     entity = get_object_or_404(Entity, slug=slug)
-    stories = Story.objects.published().filter(mentions__entity=entity)
-    return render(
+    page = paginate(request, Story.objects.published().filter(mentions__entity=entity))
+    related = entity.related_entities(limit=RELATED_ENTITY_COUNT)
+    response = render(
         request,
         "stories/entity_detail.html",
         {
             "entity": entity,
             "description": entity.description or listing_description(entity.name),
-            "page": paginate(request, stories),
-            "related_entities": entity.related_entities(limit=RELATED_ENTITY_COUNT),
+            "page": page,
+            "related_entities": related,
         },
+    )
+    return shows(
+        response,
+        *entity.surrogate_keys(),
+        *card_keys(page),
+        *(other.surrogate_key() for other in related),
     )
 
 
@@ -174,11 +192,12 @@ def tag_detail(request, slug):
     if not page.paginator.count:
         # A tag used only on unpublished stories is not the readers' business yet.
         raise Http404(f"No published stories are tagged {slug!r}.")
-    return render(
+    response = render(
         request,
         "stories/tag_detail.html",
         {"tag": tag, "page": page, "description": listing_description(tag.name)},
     )
+    return shows(response, f"tag-{tag.pk}", f"tag-{tag.pk}-stories", *card_keys(page))
 
 
 def author_detail(request, pk, slug):
@@ -188,8 +207,8 @@ def author_detail(request, pk, slug):
         # Staff who have published nothing have no public page.
         raise Http404("No published stories by this author.")
     if request.path != author_url(author):
-        return redirect(author_url(author), permanent=True)
-    return render(
+        return shows(redirect(author_url(author), permanent=True), f"author-{author.pk}-stories")
+    response = render(
         request,
         "stories/author_detail.html",
         {
@@ -199,6 +218,7 @@ def author_detail(request, pk, slug):
             "page": page,
         },
     )
+    return shows(response, f"author-{author.pk}-stories", *card_keys(page))
 
 
 def robots_txt(request):
@@ -208,4 +228,5 @@ def robots_txt(request):
     if reverse("admin:index") == "/admin/":
         lines.append("Disallow: /admin/")
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    return shows(response, "site")

@@ -1,7 +1,6 @@
 """Stories in the admin: the list, the form and its inlines."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
@@ -173,17 +172,6 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
         if not search_term.strip():
             return queryset, False
         return search.search(search_term, published_only=False, stories=queryset).matching, False
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Tags and mentions are saved after the story itself: index them as they are now.
-        search.index_story(form.instance)
-
-    def delete_queryset(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            search.index_stories(ids)  # takes the deleted stories out of the index
 
     def view_on_site(self, story):
         # Readers cannot see a story before it is published, so neither link to it.

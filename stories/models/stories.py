@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from stories import detection, richtext, search, textformat
+from stories import detection, richtext, textformat
 from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
@@ -18,6 +18,7 @@ from stories.models.sections import Section
 from stories.models.sources import Citation, Source
 from stories.models.sql import related_pool, union_all
 from stories.models.workflow import StoryStatus, StoryWorkflow
+from stories.signals import story_links_changed
 
 # Tries at saving a new story under a slug made for it, when others take them meanwhile.
 SLUG_ATTEMPTS = 3
@@ -31,6 +32,10 @@ class StoryQuerySet(models.QuerySet):
         appears by itself when its time comes, without any job running.
         """
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published with a publication time still to come: readers see them at that time."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def with_lead_images(self):
         """These stories with their lead images (and so the renditions) in the same query."""
@@ -146,8 +151,7 @@ class StoryQuerySet(models.QuerySet):
             story.body = richtext.blocks_to_html(document.body)
             if section is not None:
                 story.section = section
-            # Indexed once below, with its entities, rather than at each step.
-            story.save(index=False)
+            story.save()
             if not created:
                 story.citations.all().delete()
             citations = [
@@ -162,16 +166,12 @@ class StoryQuerySet(models.QuerySet):
                 for position, source in enumerate(document.sources)
             ]
             Citation.objects.bulk_create(Source.objects.resolve(citations))
-            linked = story.link_entities(gazetteer, index=False, new_story=created)
+            story.link_entities(gazetteer, new_story=created)
+            # Written in bulk: no save of their own says so. Indexed and purged once,
+            # when the import commits (stories/effects.py).
+            story_links_changed.send(sender=Citation, story_ids=[story.pk], using=story._state.db)
             if publish and story.status != Story.Status.PUBLISHED:
-                story.publish()  # which saves the story, and so indexes it
-            elif created:
-                # Just written whole, with no tags yet: indexed as it is in memory.
-                entities = Entity.objects.filter(pk__in=linked).values_list("name", "aliases")
-                names = [name for entity in entities for name in search.names_of(*entity)]
-                search.index_story(story, names=(names, ()))
-            else:
-                search.index_story(story)
+                story.publish()
         return story
 
 
@@ -229,6 +229,10 @@ class Story(StoryWorkflow, ReaderVisible):
     # opened at, so a save over someone else's newer save is refused, not silently lost.
     version = models.PositiveIntegerField(default=0, editable=False)
 
+    # Readers never see these (updated_at moves with every save: a save that changes
+    # nothing else changes nothing a reader sees).
+    admin_only_fields = ("import_name", "version", "updated_at")
+
     objects = StoryQuerySet.as_manager()
 
     class Meta:
@@ -272,12 +276,8 @@ class Story(StoryWorkflow, ReaderVisible):
     def __str__(self):
         return self.headline
 
-    def save(self, *args, index=True, **kwargs):
-        """Saves the story and indexes it for search; index=False leaves that to the caller.
-
-        Only a caller that writes more of the story straight after (its citations and
-        mentions, as import_document() does) and then indexes it once passes False.
-        """
+    def save(self, *args, **kwargs):
+        """Saves the story: its HTML sanitised, a slug made if it has none, its version up."""
         self.summary = richtext.sanitise(self.summary)
         self.body = richtext.sanitise(self.body)
         made_slug = not self.slug
@@ -290,10 +290,6 @@ class Story(StoryWorkflow, ReaderVisible):
             try:
                 with transaction.atomic():
                     super().save(*args, **kwargs)
-                    # Every save, status changes included: the index reads the story
-                    # back, so it never takes text this instance may have out of date.
-                    if index:
-                        search.index_story(self)
                 return
             except IntegrityError:
                 # Another process (an editor, a parallel import) took the slug made for
@@ -306,11 +302,6 @@ class Story(StoryWorkflow, ReaderVisible):
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
 
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            search.remove_story(self)
-            return super().delete(*args, **kwargs)
-
     @property
     def is_published(self):
         return (
@@ -322,6 +313,33 @@ class Story(StoryWorkflow, ReaderVisible):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and not self.is_published
+
+    def shown_to_readers(self):
+        # Scheduled ones too: the pages that will list them must not outlive their time.
+        return self.status == self.Status.PUBLISHED
+
+    def surrogate_keys(self):
+        """The keys of what the story's page shows: the story, its image, entities and tags.
+
+        Reads the mentions and tags through whatever was prefetched.
+        """
+        keys = [self.surrogate_key()]
+        if self.lead_image_id:
+            keys.append(f"image-{self.lead_image_id}")
+        keys += [f"entity-{mention.entity_id}" for mention in self.mentions.all()]
+        keys += [f"tag-{tag.pk}" for tag in self.tags.all()]
+        return keys
+
+    def purge_keys(self):
+        """The story's page and every page that lists it: the site-wide listings, its
+        section's front and those above it, its entities', tags' and authors' pages."""
+        keys = [self.surrogate_key(), "listings"]
+        if self.section_id:
+            keys += [f"section-{section.pk}-stories" for section in self.section.trail()]
+        keys += [f"entity-{pk}-stories" for pk in self.mentions.values_list("entity", flat=True)]
+        keys += [f"tag-{pk}-stories" for pk in self.tags.values_list("pk", flat=True)]
+        keys += [f"author-{pk}-stories" for pk in self.authors.values_list("pk", flat=True)]
+        return keys
 
     def related_stories(self, *, limit=4):
         """Published stories sharing entities or tags with this one, most shared first.
@@ -400,14 +418,13 @@ class Story(StoryWorkflow, ReaderVisible):
         ]
         return detection.detect(gazetteer, headline=self.headline, texts=texts)
 
-    def link_entities(self, gazetteer=None, *, index=True, new_story=False):
+    def link_entities(self, gazetteer=None, *, new_story=False):
         """Links the known entities the text names and measures every linked one again.
 
         Entities an editor dismissed for this story stay unlinked. A linked entity the
         text no longer names (or never did: an editor may link one by hand) keeps its
-        mention, counted 0. index=False leaves indexing the new entities' names to the
-        caller; new_story says the story was just created, so has no mentions yet.
-        Returns the ids of the entities newly linked.
+        mention, counted 0. new_story says the story was just created, so has no
+        mentions yet. Returns the ids of the entities newly linked.
         """
         found = {d.key: d for d in self.detect_entities(gazetteer)}
         if new_story and not found:
@@ -415,10 +432,12 @@ class Story(StoryWorkflow, ReaderVisible):
         with transaction.atomic(savepoint=False):
             mentions = [] if new_story else self.mentions.select_for_update()
             linked = {m.entity_id: m for m in mentions}
+            measured = {pk: vars_of(mention) for pk, mention in linked.items()}
             for entity_id, mention in linked.items():
                 mention.measure(found.get(entity_id))
+            remeasured = [m for pk, m in linked.items() if vars_of(m) != measured[pk]]
             Mention.objects.bulk_update(
-                linked.values(), ["count", "first_position", "in_headline", "salience"]
+                remeasured, ["count", "first_position", "in_headline", "salience"]
             )
             new = set(found) - set(linked)
             if new:
@@ -432,8 +451,9 @@ class Story(StoryWorkflow, ReaderVisible):
             Mention.objects.bulk_create(
                 Mention(story=self, entity_id=key).measure(found[key]) for key in new
             )
-            if new and index:
-                search.index_story(self)  # the entities' names are searched too
+            if new or remeasured:
+                # Made in bulk: no save of their own says so (stories/effects.py).
+                story_links_changed.send(sender=Mention, story_ids=[self.pk], using=self._state.db)
         return new
 
     def refresh_mentions(self):

@@ -21,11 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from stories import search
 from stories.dates import local_time
+from stories.models.base import ReaderVisible
 from stories.models.entities import Entity, Mention
 from stories.models.sections import Section
 from stories.models.sources import Citation
+from stories.signals import story_links_changed
 
 
 class StoryStatus(models.TextChoices):
@@ -202,8 +203,7 @@ class StoryWorkflow(models.Model):
                 reversion.add_to_revision(self)
                 reversion.set_user(by)
                 reversion.set_comment(f"Status: {change}")
-            change.save()
-            transaction.on_commit(change.notify)
+            change.save()  # whoever must act is told once it commits (stories/effects.py)
         return change
 
     def publish(self, *, by=None, when=None, comment=""):
@@ -272,7 +272,8 @@ class StoryWorkflow(models.Model):
                 for row in snapshot.mentions
                 if row["entity_id"] in known
             )
-            search.index_story(self)  # with the tags and entities restored
+            # Made in bulk: no save of their own says so.
+            story_links_changed.send(sender=Mention, story_ids=[self.pk], using=self._state.db)
             reversion.add_to_revision(self)
             reversion.set_user(by)
             reversion.set_comment(
@@ -380,7 +381,7 @@ class StatusChange(StatusChangeNotice, models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-class Correction(models.Model):
+class Correction(ReaderVisible):
     """A note appended to a published story: a correction of a mistake, or an update."""
 
     class Kind(models.TextChoices):
@@ -400,6 +401,12 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {local_time(self.at)}"
+
+    def purge_keys(self):
+        return [f"story-{self.story_id}"]
+
+    def shown_to_readers(self):
+        return self.story.shown_to_readers()
 
 
 class ShareLinkQuerySet(models.QuerySet):
