@@ -196,7 +196,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {
-        "BACKEND": "diskcache.DjangoCache",
+        "BACKEND": "newsroom.caches.SharedDiskCache",
         "LOCATION": NEWSROOM_CACHE_DIR,
         "SHARDS": 8,
         "DATABASE_TIMEOUT": 0.25,
@@ -209,6 +209,8 @@ CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
 # so template edits show at once.
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", not DEBUG)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300, minimum=1)
+# Costly parts of pages (a story's related stories) kept between the pages made from them.
+NEWSROOM_FRAGMENT_CACHE = env_bool("NEWSROOM_FRAGMENT_CACHE", NEWSROOM_PAGE_CACHE)
 NEWSROOM_UNCACHED_PREFIXES = (f"/{NEWSROOM_ADMIN_PATH}", "/preview/", "/healthz")
 NEWSROOM_PURGE_URL = env_str("NEWSROOM_PURGE_URL")
 NEWSROOM_PURGE_BACKEND = (

@@ -152,6 +152,27 @@ def fresh(entry, found, page):
     return True
 
 
+def fragment(name, keys, make):
+    """What `make()` returns, kept until a change purges one of `keys` (or the page
+    cache's lifetime passes): a part of a page that costs to make, such as a ranking.
+
+    `name` must say everything the value depends on besides what `keys` name. Off with
+    NEWSROOM_FRAGMENT_CACHE (by default, as the page cache is).
+    """
+    if not settings.NEWSROOM_FRAGMENT_CACHE:
+        return make()
+    key = f"{PREFIX}:fragment:{name}"
+    found = cache.get_many([key, LAST_PURGE, checked_key(key)])
+    entry = found.get(key)
+    if entry is not None and fresh(entry, found, key):
+        return entry[-1]
+    made_at, made_under = time.time(), found.get(LAST_PURGE) or last_purge()
+    value = make()
+    timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
+    cache.set(key, (made_at, made_under, [SITE_KEY, *keys], made_at + timeout, value), timeout)
+    return value
+
+
 # ---- The middleware --------------------------------------------------------------
 
 

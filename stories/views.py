@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story
-from stories.page_cache import card_keys, shows
+from stories.page_cache import card_keys, fragment, shows
 
 LATEST_COUNT = 6
 PER_SECTION = 4
@@ -126,7 +126,16 @@ def story_detail(request, slug):
 def story_page(request, story, *, template="stories/story_detail.html", **extra):
     """The page of `story`, for readers; previews render it with a template of their own."""
     trail = story.section.trail() if story.section else []
-    related = story.related_stories(limit=RELATED_COUNT)
+    ranked = None
+    if story.is_published:
+        # Ranked again only when a story joins or leaves the lists it is ranked from.
+        entity_ids, tag_ids = story.subject_ids()
+        ranked = fragment(
+            f"related:{story.pk}:{RELATED_COUNT}:{entity_ids}:{tag_ids}",
+            story.related_keys(),
+            lambda: story.related_ids(limit=RELATED_COUNT),
+        )
+    related = story.related_stories(limit=RELATED_COUNT, ranked=ranked)
     response = render(
         request,
         template,

@@ -30,7 +30,7 @@ def cache_settings(backend, folder):
     if backend == "embedded":
         caches = {
             "default": {
-                "BACKEND": "diskcache.DjangoCache",
+                "BACKEND": "newsroom.caches.SharedDiskCache",
                 "LOCATION": str(folder / "page-cache"),
                 "KEY_PREFIX": "test",
             }

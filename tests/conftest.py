@@ -26,7 +26,7 @@ def pytest_configure(config):
     # The suite's own embedded cache, before anything opens it: a server on this machine
     # (make serve, make bench) shares var/cache, and must not share pages with the tests.
     default = settings.CACHES["default"]
-    if default["BACKEND"] == "diskcache.DjangoCache":
+    if default["BACKEND"] == "newsroom.caches.SharedDiskCache":
         default["LOCATION"] = tempfile.mkdtemp(prefix="newsroom-test-cache-")
 
 

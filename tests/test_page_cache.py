@@ -312,3 +312,22 @@ def test_the_cdn_purge_carries_exactly_the_keys_the_dropped_pages_carry(newsroom
     assert dropped == set(pages) - cached(pages)
     assert f"story-{harbour.pk}" in purged
     assert f"story-{trains.pk}" not in purged
+
+
+def test_related_stories_are_ranked_again_only_when_their_lists_change(
+    client, make_story, settings, django_assert_num_queries
+):
+    settings.NEWSROOM_PAGE_CACHE = False  # every request makes the page
+    settings.NEWSROOM_FRAGMENT_CACHE = True
+    story = make_story("Rail strike ends", published=True)
+    story.tags.add("rail")
+    make_story("Rail fares rise", published=True).tags.add("rail")
+    with django_assert_num_queries(9):
+        assert "Rail fares rise" in client.get(story.get_absolute_url()).text
+    with django_assert_num_queries(8):  # the ranking is kept
+        assert "Rail fares rise" in client.get(story.get_absolute_url()).text
+
+    newer = make_story("Night trains return", published=True)
+    newer.tags.add("rail")  # joins the list the ranking is made from
+    with django_assert_num_queries(9):
+        assert "Night trains return" in client.get(story.get_absolute_url()).text

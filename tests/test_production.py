@@ -113,7 +113,7 @@ def test_redis_url_selects_the_redis_cache_and_a_bad_one_is_refused():
         "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION']",
         NEWSROOM_CACHE_DIR="/srv/newsroom-cache",
     )
-    assert result.stdout.split() == ["diskcache.DjangoCache", "/srv/newsroom-cache"]
+    assert result.stdout.split() == ["newsroom.caches.SharedDiskCache", "/srv/newsroom-cache"]
 
 
 def test_a_bucket_name_moves_media_to_object_storage():

@@ -341,26 +341,37 @@ class Story(StoryWorkflow, ReaderVisible):
         keys += [f"author-{pk}-stories" for pk in self.authors.values_list("pk", flat=True)]
         return keys
 
-    def related_stories(self, *, limit=4):
+    def related_stories(self, *, limit=4, ranked=None):
         """Published stories sharing entities or tags with this one, most shared first.
+
+        `ranked`, the ids related_ids() gave (kept by a caller), saves ranking again.
+        Reads this story's mentions and tags through whatever was prefetched, so a page
+        that has them already pays two queries: the ranking, then the chosen cards.
+        """
+        best = self.related_ids(limit=limit) if ranked is None else ranked[:limit]
+        if not best:
+            return []
+        chosen = {
+            story.pk: story for story in Story.objects.published().filter(pk__in=best).cards()
+        }
+        return [chosen[pk] for pk in best if pk in chosen]
+
+    def related_ids(self, *, limit=4):
+        """The ids of related_stories(), ranked.
 
         The candidates are the RELATED_POOL newest stories linked to each of this
         story's entities and tags: recent coverage of the same subjects, found by reading
         the head of an index per subject, where scoring every story that ever shared a
         broad tag would read thousands. Ties go to the newest.
-
-        Reads this story's mentions and tags through whatever was prefetched, so a page
-        that has them already pays two queries: the ranking, then the chosen cards.
         """
-        entity_ids = [mention.entity_id for mention in self.mentions.all()]
-        tag_ids = [tag.pk for tag in self.tags.all()]
+        entity_ids, tag_ids = self.subject_ids()
         if not entity_ids and not tag_ids:
             return []
         story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
         tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
         shared = count_per_story(mentions, "story") + count_per_story(tagged, "object_id")
-        best = list(
+        return list(
             Story.objects.published()
             .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))
             .exclude(pk=self.pk)
@@ -368,8 +379,20 @@ class Story(StoryWorkflow, ReaderVisible):
             .order_by("-shared", *NEWEST_FIRST)
             .values_list("pk", flat=True)[:limit]
         )
-        chosen = {story.pk: story for story in Story.objects.filter(pk__in=best).cards()}
-        return [chosen[pk] for pk in best if pk in chosen]
+
+    def subject_ids(self):
+        """(entity ids, tag ids) of this story, through whatever was prefetched."""
+        return (
+            [mention.entity_id for mention in self.mentions.all()],
+            [tag.pk for tag in self.tags.all()],
+        )
+
+    def related_keys(self):
+        """The keys of the lists related_ids() ranks from (see page_cache.shows())."""
+        entity_ids, tag_ids = self.subject_ids()
+        return [f"entity-{pk}-stories" for pk in entity_ids] + [
+            f"tag-{pk}-stories" for pk in tag_ids
+        ]
 
     def publication_problems(self):
         """What must be fixed before this story can be published, in words for the editor."""
