@@ -2,6 +2,9 @@
 transaction, after it commits, however the change was made: through the admin, a
 model method or taggit's manager."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -205,3 +208,74 @@ def test_a_published_story_purges_the_pages_that_list_it(make_story, editor, pur
         {f"story-{story.pk}", "listings", f"section-{story.section_id}-stories",
          f"tag-{tag.pk}-stories", f"author-{editor.pk}-stories"},
     ]  # fmt: skip
+
+
+# ---- Dependencies run one way ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("newsroom", "stories", "bench")
+
+
+def module_name(path):
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_imports():
+    """{module: the project's modules it imports, function-level imports included}."""
+    modules = {
+        module_name(path): path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+    }
+    found = {}
+    for name, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+        # A module's package (stories.models for stories.models.base) is not a dependency
+        # of its own: the package's __init__ imports its modules.
+        found[name] = {
+            m for m in imported if m in modules and m != name and not name.startswith(m + ".")
+        }
+    return found
+
+
+def test_no_import_cycle_between_the_projects_modules():
+    graph = project_imports()
+    cycles = []
+
+    def visit(module, trail):
+        for other in sorted(graph[module]):
+            if other in trail:
+                cycles.append([*trail[trail.index(other) :], other])
+            elif other not in done:
+                visit(other, [*trail, other])
+        done.add(module)
+
+    done = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_models_know_nothing_of_search_caching_or_notification():
+    graph = project_imports()
+
+    def reach(module, seen):
+        for other in graph[module] - seen:
+            seen.add(other)
+            reach(other, seen)
+        return seen
+
+    for model_module in (m for m in graph if m.startswith("stories.models")):
+        reached = reach(model_module, set())
+        assert not reached & {"stories.search", "stories.page_cache", "stories.effects"}, (
+            model_module
+        )
