@@ -84,16 +84,16 @@ def queue(using, *, index=(), keys=()):
     batch = pending(using)
     if batch is not None and (not commit_to_come(connection) or not batch.waiting(connection)):
         batch = None
-    new = batch is None
-    if new:
+    if batch is None:
         batch = connection.newsroom_batch = Batch()
     batch.index |= index
     batch.keys |= keys
-    if new:
-        if commit_to_come(connection):
-            transaction.on_commit(batch.flush, using=using)
-        else:
-            batch.flush()
+    if commit_to_come(connection):
+        # Registered with every change, not only the first: the flush runs once (the
+        # others find it done), and a savepoint rolled back takes only its own with it.
+        transaction.on_commit(batch.flush, using=using)
+    else:
+        batch.flush()
 
 
 # ---- Rows readers see ----------------------------------------------------------
@@ -126,12 +126,15 @@ def changed_fields(before, after):
     }
 
 
-def saved(sender, instance, created, raw, using, **kwargs):
+def saved(sender, instance, created, raw, using, update_fields=None, **kwargs):
     if raw:
         return
     before = getattr(instance, "_effects_before", None)
     instance._effects_before = None
     changed = changed_fields(before, instance)
+    if update_fields is not None:
+        # The instance's other fields may be older than the row: they were not written.
+        changed &= {instance._meta.get_field(name).attname for name in update_fields}
     keys = set()
     if changed - set(instance.admin_only_fields):
         if before is not None:
