@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stories import richtext
-from stories.models import Citation, Entity, Mention, Section, Story
+from stories.models import (
+    Citation,
+    Correction,
+    Entity,
+    LiveUpdate,
+    Mention,
+    Section,
+    Story,
+    Thread,
+)
 from stories.views import author_url
 
 # Extra stories so that fronts have section blocks and stories have related stories.
@@ -65,6 +74,31 @@ def build_reader_world():
     withdrawn.change_status(Story.Status.WITHDRAWN)
 
     story = Story.objects.published().get(tags__name="rail", mentions__entity__name="Venice")
+    # Developing stories: the transport stories make a thread; the page's story is an
+    # analysis in it, with an update in its log; one story runs live.
+    thread = Thread.objects.create(
+        name="Getting around the city", description="New lines, new timetables, old buses."
+    )
+    movers = Story.objects.published().filter(tags__name__in=["transport", "rail"])
+    for member in movers.distinct():
+        member.thread = thread
+        member.save()
+    story.refresh_from_db()
+    story.type_of_work = Story.TypeOfWork.ANALYSIS
+    story.save()
+    story.correct("Adds the new timetable.", kind=Correction.Kind.UPDATE)
+    live = Story.objects.published().get(headline="Alpine pass closed for the winter")
+    live.type_of_work = Story.TypeOfWork.LIVE
+    live.save()
+    for minutes, text, pinned in [
+        (50, "Snow ploughs are out on the southern ramp.", False),
+        (30, "<strong>The pass is closed</strong> until further notice.", True),
+        (10, "Drivers are turned back at the toll station.", False),
+    ]:
+        LiveUpdate.objects.create(
+            story=live, body=f"<p>{text}</p>", pinned=pinned,
+            at=now - timedelta(minutes=minutes),
+        )  # fmt: skip
     entity = Entity.objects.get(name="Vienna")
     subsection = Section.objects.exclude(parent=None).first()
     return {
@@ -75,6 +109,8 @@ def build_reader_world():
         "entity": entity.get_absolute_url(),
         "tag": reverse("stories:tag", kwargs={"slug": "transport"}),
         "author": author_url(reporter),
+        "thread": thread.get_absolute_url(),
+        "live": live.get_absolute_url(),
         "404": "/stories/no-such-story/",
         "410": withdrawn.get_absolute_url(),
     }

@@ -6,6 +6,7 @@ from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
+from stories.models.threads import LIVE_UPDATES_SHOWN, LiveUpdate, Thread
 from stories.models.workflow import (
     Correction,
     Presence,
@@ -16,6 +17,7 @@ from stories.models.workflow import (
 )
 
 __all__ = [
+    "LIVE_UPDATES_SHOWN",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
@@ -25,6 +27,7 @@ __all__ = [
     "Entity",
     "EntitySuggestions",
     "Image",
+    "LiveUpdate",
     "Mention",
     "Presence",
     "Publisher",
@@ -37,5 +40,6 @@ __all__ = [
     "StatusChange",
     "Story",
     "StoryStatus",
+    "Thread",
     "unique_slug",
 ]

@@ -10,13 +10,14 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from stories import detection, richtext, textformat
+from stories import detection, discovery, richtext, textformat
 from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
 from stories.models.sections import Section
 from stories.models.sources import Citation, Source
 from stories.models.sql import related_pool, union_all
+from stories.models.threads import DevelopingStory
 from stories.models.workflow import StoryStatus, StoryWorkflow
 from stories.signals import story_links_changed
 
@@ -175,8 +176,10 @@ class StoryQuerySet(models.QuerySet):
         return story
 
 
-class Story(StoryWorkflow, ReaderVisible):
-    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's."""
+class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
+    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's,
+    what it has as a developing story (type of work, thread, log, live updates)
+    DevelopingStory's."""
 
     Status = StoryStatus
 
@@ -328,6 +331,8 @@ class Story(StoryWorkflow, ReaderVisible):
             keys.append(f"image-{self.lead_image_id}")
         keys += [f"entity-{mention.entity_id}" for mention in self.mentions.all()]
         keys += [f"tag-{tag.pk}" for tag in self.tags.all()]
+        if self.thread_id:  # its name, and the developments before and after this one
+            keys += [f"thread-{self.thread_id}", f"thread-{self.thread_id}-stories"]
         return keys
 
     def purge_keys(self):
@@ -339,6 +344,8 @@ class Story(StoryWorkflow, ReaderVisible):
         keys += [f"entity-{pk}-stories" for pk in self.mentions.values_list("entity", flat=True)]
         keys += [f"tag-{pk}-stories" for pk in self.tags.values_list("pk", flat=True)]
         keys += [f"author-{pk}-stories" for pk in self.authors.values_list("pk", flat=True)]
+        if self.thread_id:
+            keys.append(f"thread-{self.thread_id}-stories")
         return keys
 
     def related_stories(self, *, limit=4, ranked=None):
@@ -489,6 +496,14 @@ class Story(StoryWorkflow, ReaderVisible):
         paragraphs = [self.dek, *(b.text for b in blocks if b.kind == richtext.PARAGRAPH)]
         return "\n\n".join(p for p in paragraphs if p)
 
+    def new_entity_names(self, gazetteer):
+        """Names in the story that no entity of `gazetteer` has: discovery.Candidate list.
+
+        Found in the running text; the headlines only add the places they name.
+        """
+        headlines = [self.headline, self.title, self.story_line, self.full_headline]
+        return discovery.discover(self.running_text(), known=gazetteer, headlines=headlines)
+
     def entity_suggestions(self, gazetteer=None):
         """What an editor may link: known entities named but not linked, and new names.
 
@@ -510,7 +525,7 @@ class Story(StoryWorkflow, ReaderVisible):
             known=[(entities[d.key], d) for d in detections if d.key in entities],
             new=[
                 candidate
-                for candidate in detection.discover(self.running_text(), known=gazetteer)
+                for candidate in self.new_entity_names(gazetteer)
                 if detection.fold(candidate.name)[0] not in dismissed_names
             ],
         )

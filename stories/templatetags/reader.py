@@ -122,7 +122,8 @@ def _source_data(citation):
 
 
 def story_structured_data(context, story):
-    """schema.org NewsArticle for `story`, as a dict ready for JSON-LD.
+    """schema.org NewsArticle (or the type its type of work makes it) for `story`, as a
+    dict ready for JSON-LD.
 
     Entities named in the headline are what the story is `about`; the others are
     `mentions`. Reads authors, mentions, citations and tags through the prefetches
@@ -133,14 +134,14 @@ def story_structured_data(context, story):
     mentions = list(story.mentions.all())
     data = {
         "@context": "https://schema.org",
-        "@type": "NewsArticle",
+        "@type": story.schema_type,
         "@id": url,
         "url": url,
         "mainEntityOfPage": url,
         "headline": story.headline,
         "description": story.dek,
         "datePublished": machine_time(story.published_at),
-        "dateModified": machine_time(max(story.updated_at, story.published_at)),
+        "dateModified": machine_time(story.modified_at),
         "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
         "author": [
             {
@@ -162,11 +163,45 @@ def story_structured_data(context, story):
     }
     if story.section:
         data["articleSection"] = story.section.name
+    if story.thread_id:
+        data["isPartOf"] = {
+            "@type": "CollectionPage",
+            "@id": absolute_url(context, story.thread.get_absolute_url()),
+            "name": story.thread.name,
+        }
     image = story_image(context, story)
     if image:
         data["image"] = [image]
+    if data["@type"] == "LiveBlogPosting":
+        data.update(live_blog_data(context, story, url))
     # Empty lists say nothing; leave them out rather than claim "no authors".
     return {key: value for key, value in data.items() if value not in ([], "")}
+
+
+def live_blog_data(context, story, url):
+    """A LiveBlogPosting's own fields: when the coverage started and ended, and its
+    updates (newest first) as BlogPostings."""
+    data = {
+        "coverageStartTime": machine_time(story.published_at),
+        "liveBlogUpdate": [],
+    }
+    if story.live_ended_at:
+        data["coverageEndTime"] = machine_time(story.live_ended_at)
+    for update in story.live_update_list():
+        text = update.text()
+        posting = {
+            "@type": "BlogPosting",
+            "@id": f"{url}#{update.anchor}",
+            "url": f"{url}#{update.anchor}",
+            "headline": text if len(text) <= 110 else text[:109].rstrip() + "…",
+            "articleBody": text,
+            "datePublished": machine_time(update.at),
+        }
+        shared = update.image.share_rendition() if update.image else None
+        if shared:
+            posting["image"] = absolute_url(context, shared["url"])
+        data["liveBlogUpdate"].append(posting)
+    return data
 
 
 # json_script's escapes: inside <script> only "<", ">" and "&" could end the element
@@ -174,17 +209,57 @@ def story_structured_data(context, story):
 _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-@register.simple_tag(takes_context=True)
-def story_json_ld(context, story):
-    """The story's NewsArticle as a <script type="application/ld+json"> element.
+def json_ld(data):
+    """`data` as a <script type="application/ld+json"> element.
 
     Data, not script: a strict CSP lets it through, and the escaping above means no
     headline, "</script>" included, can end the element early.
     """
-    data = json.dumps(
-        story_structured_data(context, story), cls=DjangoJSONEncoder, ensure_ascii=False
-    ).translate(_SCRIPT_SAFE)
+    data = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_SAFE)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(data))
+
+
+@register.simple_tag(takes_context=True)
+def story_json_ld(context, story):
+    """The story's NewsArticle as a <script type="application/ld+json"> element."""
+    return json_ld(story_structured_data(context, story))
+
+
+def thread_structured_data(context, thread, timeline):
+    """schema.org CollectionPage of `thread`, its `timeline` (stories, newest first) as
+    an ItemList of their pages."""
+    url = absolute_url(context, thread.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": thread.name,
+        "description": thread.description,
+        "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListOrder": "https://schema.org/ItemListOrderDescending",
+            "numberOfItems": len(timeline),
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": position,
+                    "url": absolute_url(context, story.get_absolute_url()),
+                    "name": story.headline,
+                }
+                for position, story in enumerate(timeline, start=1)
+            ],
+        },
+    }
+    if timeline:
+        data["dateModified"] = machine_time(timeline[0].published_at)
+    return {key: value for key, value in data.items() if value not in ([], "")}
+
+
+@register.simple_tag(takes_context=True)
+def thread_json_ld(context, thread, timeline):
+    return json_ld(thread_structured_data(context, thread, timeline))
 
 
 @register.filter
