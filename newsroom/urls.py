@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from newsroom.health import healthz
+from stories.api import api
 from stories.sitemaps import SITEMAPS
 from stories.views import robots_txt
 
@@ -32,6 +33,9 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    # The read API (stories as IPTC ninjs); namespace "api". Before the sections'
+    # catch-all route.
+    path("api/", api.urls),
     path("", include("stories.urls")),
 ]
 # Uploaded images while developing (nothing when DEBUG is off: object storage serves them).

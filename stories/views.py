@@ -62,7 +62,7 @@ def get_story_or_404(user, slug, *, preview=False):
     try:
         story = stories.get(slug=slug)
     except Story.DoesNotExist:
-        if Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN).exists():
+        if Story.objects.withdrawn().filter(slug=slug).exists():
             raise StoryGone(f"The story at {slug!r} has been withdrawn.") from None
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):

@@ -1,6 +1,13 @@
 """The stories app's models, one module per family, all importable from here."""
 
-from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
+from stories.models.api import ApiToken
+from stories.models.base import (
+    NEWEST_FIRST,
+    RELATED_POOL,
+    ReaderVisible,
+    count_per_row,
+    unique_slug,
+)
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
@@ -8,6 +15,10 @@ from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
 from stories.models.threads import LIVE_UPDATES_SHOWN, LiveUpdate, Thread
 from stories.models.workflow import (
+    ACTION,
+    ACTIONS,
+    Action,
+    Button,
     Correction,
     Presence,
     ShareLink,
@@ -17,10 +28,15 @@ from stories.models.workflow import (
 )
 
 __all__ = [
+    "ACTION",
+    "ACTIONS",
     "LIVE_UPDATES_SHOWN",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
+    "Action",
+    "ApiToken",
+    "Button",
     "Citation",
     "Correction",
     "DismissedSuggestion",
@@ -41,5 +57,6 @@ __all__ = [
     "Story",
     "StoryStatus",
     "Thread",
+    "count_per_row",
     "unique_slug",
 ]
