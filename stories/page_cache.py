@@ -11,9 +11,9 @@ time of the purge, and a cached page made before any of its keys' marks is made
 again. So a change drops exactly the pages that show what changed, in every process,
 and the same keys go to the CDN (`purge_cdn()`).
 
-A hit costs one read (the page, the latest purge's id and the id the page was last
-checked against): a page's keys are read only when something was purged since, once
-per page per purge.
+A hit costs one read of the page and of the latest purge's id: a page's keys' marks are
+read only when something was purged since it was made, once per page, purge and
+thread (which remembers the pages it found fresh, in memory).
 
 Pages that list stories, and error pages, live no longer than the next scheduled
 publication, so a scheduled story appears on them at its time with nothing running.
@@ -24,6 +24,7 @@ cookie belongs to someone logged in and is never cached, in either direction.
 """
 
 import logging
+import threading
 import time
 import urllib.request
 import uuid
@@ -51,8 +52,23 @@ def purged_key(key):
     return f"{PREFIX}:purged:{key}"
 
 
-def checked_key(page):
-    return f"{PREFIX}:checked:{page}"
+class Checked(threading.local):
+    """The pages this thread found fresh since the latest purge (its id): each is checked
+    once per purge, in memory, with no write to the shared cache."""
+
+    def __init__(self):
+        self.last, self.pages = None, set()
+
+    def has(self, last, page):
+        return last == self.last and page in self.pages
+
+    def add(self, last, page):
+        if last != self.last:
+            self.last, self.pages = last, set()
+        self.pages.add(page)
+
+
+checked = Checked()
 
 
 # ---- What pages show --------------------------------------------------------------
@@ -142,13 +158,15 @@ def fresh(entry, found, page):
         # clock, in whole seconds.
         return False
     last = found.get(LAST_PURGE)
-    if last is not None and last in (made_under, found.get(checked_key(page))):
+    # The entry's own time with the page: a slow request may store an older page after
+    # this one was checked.
+    if last is not None and (last == made_under or checked.has(last, (page, made_at))):
         return True
     marks = cache.get_many([purged_key(key) for key in keys])
     if any(mark >= made_at for mark in marks.values()):
         return False
     if last is not None:
-        cache.set(checked_key(page), last, timeout=settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        checked.add(last, (page, made_at))
     return True
 
 
@@ -162,7 +180,7 @@ def fragment(name, keys, make):
     if not settings.NEWSROOM_FRAGMENT_CACHE:
         return make()
     key = f"{PREFIX}:fragment:{name}"
-    found = cache.get_many([key, LAST_PURGE, checked_key(key)])
+    found = cache.get_many([key, LAST_PURGE])
     entry = found.get(key)
     if entry is not None and fresh(entry, found, key):
         return entry[-1]
@@ -199,7 +217,7 @@ class ReaderPageCacheMiddleware:
             return response
 
         page = page_key(request)
-        found = cache.get_many([page, LAST_PURGE, checked_key(page)])
+        found = cache.get_many([page, LAST_PURGE])
         entry = found.get(page)
         if entry is not None and fresh(entry, found, page):
             response = entry[-1]
