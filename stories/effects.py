@@ -22,6 +22,7 @@ from taggit.models import Tag
 
 from stories import page_cache, search
 from stories.models import Entity, Mention, ReaderVisible, StatusChange, Story
+from stories.models.workflow import send_status_notice
 from stories.signals import story_links_changed
 
 logger = logging.getLogger(__name__)
@@ -257,7 +258,9 @@ def links_changed(sender, story_ids, using, **kwargs):
 
 def status_changed(sender, instance, created, raw, **kwargs):
     if created and not raw:
-        transaction.on_commit(instance.notify)
+        # Mailed by the task worker: a slow or failing mail server never holds up or
+        # fails the change, which is committed whatever becomes of the mail.
+        transaction.on_commit(lambda: send_status_notice.enqueue(instance.pk))
 
 
 def connect():

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +119,11 @@ def drop(keys):
 
 
 def purge_cdn(keys):
-    """Purges `keys` at the CDN, with the backend NEWSROOM_PURGE_BACKEND names."""
-    if keys:
-        import_string(settings.NEWSROOM_PURGE_BACKEND)().purge(sorted(set(keys)))
+    """Purges `keys` at the CDN (NEWSROOM_PURGE_BACKEND), by the task worker: a slow CDN
+    never holds up the editor's save. Nothing is queued when no CDN is in front."""
+    keys = sorted(set(keys))
+    if keys and not isinstance(purger(), NoPurge):
+        send_purge.enqueue(keys)
 
 
 def last_purge():
@@ -335,3 +338,13 @@ class HttpPurge:
                 pass
         except OSError as exc:
             logger.warning("CDN purge of %s failed: %s", keys, exc)
+
+
+def purger():
+    return import_string(settings.NEWSROOM_PURGE_BACKEND)()
+
+
+@task()
+def send_purge(keys):
+    """One purge of `keys` at the CDN, in the task worker."""
+    purger().purge(keys)

@@ -199,6 +199,9 @@ def section_detail(request, path):
 def entity_detail(request, slug):
     entity = get_object_or_404(Entity, slug=slug)
     page = paginate(request, Story.objects.published().filter(mentions__entity=entity))
+    if not page.paginator.count:
+        # Named only in drafts (or nowhere yet): not the readers' business, as for tags.
+        raise Http404(f"No published stories name {slug!r}.")
     related = entity.related_entities(limit=RELATED_ENTITY_COUNT)
     response = render(
         request,

@@ -10,7 +10,13 @@ from django.utils import timezone
 from stories import effects, richtext
 from stories.models import Section, Story
 
-SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+# Beside the checkout (../shared); a worktree of it one folder further down finds them too.
+_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = next(
+    (p for p in (_ROOT.parent / "shared" / "samples", _ROOT.parent.parent / "shared" / "samples")
+     if p.is_dir()),
+    _ROOT.parent / "shared" / "samples",
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +68,25 @@ def _commits_act(monkeypatch):
         return result
 
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_atomic)
+
+
+@pytest.fixture
+def run_tasks(monkeypatch):
+    """Runs the task worker as `make run` keeps it running, until no task is ready.
+
+    It is the real worker (run_worker, django-tasks-db's); only its closing of idle
+    database connections between tasks is left out: here that would close the test's
+    own transaction.
+    """
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        call_command("run_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+    return run
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.models import Version
@@ -101,6 +103,9 @@ def revision_label(version):
     return f"Saved {local_time(version.revision.date_created, 'j M Y, H:i:s')} by {by}"
 
 
+WORKFLOW_FIELDS = {"edit_version", "transition", "transition_comment", "publish_at"}
+
+
 class StoryWorkflowForm(forms.Form):
     """The change form's workflow fields, part of the story's admin form."""
 
@@ -128,6 +133,14 @@ class StoryWorkflowForm(forms.Form):
         if instance is not None and instance.pk:
             self.fields["edit_version"].initial = instance.version
         self.fields["publish_at"].label = f"Publication time ({timezone.get_current_timezone()})"
+        # The admin's split widget writes "Date:" and "Time:" as text, not labels.
+        date, time = self.fields["publish_at"].widget.widgets
+        date.attrs["aria-label"], time.attrs["aria-label"] = "Publication date", "Publication time"
+
+    @cached_property
+    def changed_data(self):
+        # What a save changed in the story, for its history: not the buttons' own fields.
+        return [name for name in super().changed_data if name not in WORKFLOW_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -246,7 +259,37 @@ class StoryWorkflowAdmin:
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or obj.can(request.user, "change"))
+        if obj is None:
+            return allowed
+        return allowed and obj.can(request.user, "change") and not obj.delete_refusal(request.user)
+
+    # Deleting a published story: refused with the reason (withdraw it instead), on its
+    # own or among the selected, whoever but a superuser asks.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        story = self.get_object(request, unquote(object_id))
+        if story is not None and (refusal := story.delete_refusal(request.user)):
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:stories_story_change", args=[story.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        obj.delete(by=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions[name] = (type(self).delete_selected_stories, name, description)
+        return actions
+
+    def delete_selected_stories(self, request, queryset):
+        refusals = [why for story in queryset if (why := story.delete_refusal(request.user))]
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.ERROR)
+        if refusals:
+            return None
+        return delete_selected(self, request, queryset)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("stories.publish_story")
@@ -256,13 +299,6 @@ class StoryWorkflowAdmin:
 
     def has_withdraw_permission(self, request):
         return request.user.has_perm("stories.withdraw_story")
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("stories.edit_any_story"):
-            # A reporter is made an author of what they write; bylines are the editors'.
-            fields.append("authors")
-        return fields
 
     def get_list_filter(self, request):
         return [StatusFilter if f == "status" else f for f in super().get_list_filter(request)]
@@ -305,6 +341,7 @@ class StoryWorkflowAdmin:
             messages.error(request, f"The story was saved, but its status was not changed: "
                            f"{refusal(exc)}")  # fmt: skip
         else:
+            form.status_changed = button.value  # for the history's line (construct_change_message)
             messages.success(request, button.done.format(when=local_time(story.published_at)))
 
     def save_formset(self, request, form, formset, change):
