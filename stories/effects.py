@@ -57,7 +57,7 @@ class Batch:
                 page_cache.drop(keys)
             except Exception:
                 logger.exception("Dropping cached pages of %s failed", keys)
-            page_cache.purge_cdn(keys)
+            page_cache.purge_at_cdn(keys)
 
     def waiting(self, connection):
         # Not when a savepoint it was registered in was rolled back (Django then forgets

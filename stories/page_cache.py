@@ -9,7 +9,7 @@ can see purges the keys of what it touches (ReaderVisible.purge_keys(), acted on
 stories/effects.py once its transaction commits): `drop()` marks each key with the
 time of the purge, and a cached page made before any of its keys' marks is made
 again. So a change drops exactly the pages that show what changed, in every process,
-and the same keys go to the CDN (`purge_cdn()`).
+and the same keys go to the CDN (`purge_at_cdn()`).
 
 A hit costs one read of the page and of the latest purge's id: a page's keys' marks are
 read only when something was purged since it was made, once per page, purge and
@@ -118,12 +118,12 @@ def drop(keys):
     cache.set(LAST_PURGE, uuid.uuid4().hex, timeout=None)
 
 
-def purge_cdn(keys):
+def purge_at_cdn(keys):
     """Purges `keys` at the CDN (NEWSROOM_PURGE_BACKEND), by the task worker: a slow CDN
     never holds up the editor's save. Nothing is queued when no CDN is in front."""
     keys = sorted(set(keys))
     if keys and not isinstance(purger(), NoPurge):
-        send_purge.enqueue(keys)
+        purge_cdn.enqueue(keys)
 
 
 def last_purge():
@@ -345,6 +345,6 @@ def purger():
 
 
 @task()
-def send_purge(keys):
+def purge_cdn(keys):
     """One purge of `keys` at the CDN, in the task worker."""
     purger().purge(keys)
