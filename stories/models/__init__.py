@@ -8,6 +8,7 @@ from stories.models.base import (
     count_per_row,
     unique_slug,
 )
+from stories.models.drafts import Autosave, WorkingCopy
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
@@ -36,6 +37,7 @@ __all__ = [
     "RESERVED_SECTION_SLUGS",
     "Action",
     "ApiToken",
+    "Autosave",
     "Button",
     "Citation",
     "Correction",
@@ -57,6 +59,7 @@ __all__ = [
     "Story",
     "StoryStatus",
     "Thread",
+    "WorkingCopy",
     "count_per_row",
     "unique_slug",
 ]
