@@ -126,6 +126,11 @@ def purge_at_cdn(keys):
         purge_cdn.enqueue(keys)
 
 
+def latest_purge():
+    """The id of the latest purge, or None: it changes with every purge, on any process."""
+    return cache.get(LAST_PURGE)
+
+
 def last_purge():
     """The id of the latest purge; made when there is none, so that there always is one."""
     last = cache.get(LAST_PURGE)
