@@ -23,6 +23,7 @@ from stories.models import (
     Story,
     Thread,
 )
+from stories.page_cache import card_keys, fragment, shows
 
 LATEST_COUNT = 6
 PER_SECTION = 4
@@ -118,7 +119,7 @@ def home(request):
         tree=tree,
     )
     lead, latest = (latest[0], latest[1:]) if latest else (None, [])
-    return render(
+    response = render(
         request,
         "stories/home.html",
         {
@@ -127,6 +128,12 @@ def home(request):
             "sections": [(section, cards) for section, cards in by_section.items() if cards],
         },
     )
+    shown = [
+        *([lead] if lead else []),
+        *latest,
+        *(c for cards in by_section.values() for c in cards),
+    ]
+    return shows(response, "listings", *card_keys(shown))
 
 
 def story_detail(request, slug):
@@ -140,7 +147,18 @@ def story_detail(request, slug):
 def story_page(request, story, *, template="stories/story_detail.html", **extra):
     """The page of `story`, for readers; previews render it with a template of their own."""
     trail = story.section.trail() if story.section else []
-    return render(
+    ranked = None
+    if story.is_published:
+        # Ranked again only when a story joins or leaves the lists it is ranked from.
+        entity_ids, tag_ids = story.subject_ids()
+        ranked = fragment(
+            f"related:{story.pk}:{RELATED_COUNT}:{entity_ids}:{tag_ids}",
+            story.related_keys(),
+            lambda: story.related_ids(limit=RELATED_COUNT),
+        )
+    related = story.related_stories(limit=RELATED_COUNT, ranked=ranked)
+    neighbours = story.thread.neighbours(story) if story.thread else None
+    response = render(
         request,
         template,
         {
@@ -152,16 +170,18 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
             "citations": story.citations.all(),
             "mentions": story.mentions.all(),
             "tags": story.tags.all(),
-            "related": story.related_stories(limit=RELATED_COUNT),
-            "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
+            "related": related,
+            "thread_neighbours": neighbours,
         },
     )
+    return shows(response, *story.surrogate_keys(), *card_keys(related))
 
 
 def section_detail(request, path):
     section = get_object_or_404(Section, path=path)
     trail = section.trail()
-    return render(
+    page = paginate(request, Story.objects.published().in_section(section))
+    response = render(
         request,
         "stories/section_detail.html",
         {
@@ -170,9 +190,10 @@ def section_detail(request, path):
             "trail": trail,
             "current_section_path": trail[0].path,
             "subsections": section.children.all(),
-            "page": paginate(request, Story.objects.published().in_section(section)),
+            "page": page,
         },
     )
+    return shows(response, f"section-{section.pk}-stories", *card_keys(page))
 
 
 def entity_detail(request, slug):
@@ -181,15 +202,22 @@ def entity_detail(request, slug):
     if not page.paginator.count:
         # Named only in drafts (or nowhere yet): not the readers' business, as for tags.
         raise Http404(f"No published stories name {slug!r}.")
-    return render(
+    related = entity.related_entities(limit=RELATED_ENTITY_COUNT)
+    response = render(
         request,
         "stories/entity_detail.html",
         {
             "entity": entity,
             "description": entity.description or listing_description(entity.name),
             "page": page,
-            "related_entities": entity.related_entities(limit=RELATED_ENTITY_COUNT),
+            "related_entities": related,
         },
+    )
+    return shows(
+        response,
+        *entity.surrogate_keys(),
+        *card_keys(page),
+        *(other.surrogate_key() for other in related),
     )
 
 
@@ -199,11 +227,12 @@ def tag_detail(request, slug):
     if not page.paginator.count:
         # A tag used only on unpublished stories is not the readers' business yet.
         raise Http404(f"No published stories are tagged {slug!r}.")
-    return render(
+    response = render(
         request,
         "stories/tag_detail.html",
         {"tag": tag, "page": page, "description": listing_description(tag.name)},
     )
+    return shows(response, f"tag-{tag.pk}", f"tag-{tag.pk}-stories", *card_keys(page))
 
 
 def author_detail(request, pk, slug):
@@ -213,8 +242,8 @@ def author_detail(request, pk, slug):
         # Staff who have published nothing have no public page.
         raise Http404("No published stories by this author.")
     if request.path != author_url(author):
-        return redirect(author_url(author), permanent=True)
-    return render(
+        return shows(redirect(author_url(author), permanent=True), f"author-{author.pk}-stories")
+    response = render(
         request,
         "stories/author_detail.html",
         {
@@ -224,6 +253,7 @@ def author_detail(request, pk, slug):
             "page": page,
         },
     )
+    return shows(response, f"author-{author.pk}-stories", *card_keys(page))
 
 
 def thread_detail(request, slug):
@@ -232,16 +262,23 @@ def thread_detail(request, slug):
     if not timeline:
         # A thread of drafts only is not the readers' business yet.
         raise Http404(f"No published stories in the thread {slug!r}.")
-    return render(
+    entities = thread.entities()
+    response = render(
         request,
         "stories/thread_detail.html",
         {
             "thread": thread,
             "timeline": timeline,
             "description": thread.description or listing_description(thread.name),
-            "entities": thread.entities(),
+            "entities": entities,
             "coverage": thread.coverage(),
         },
+    )
+    return shows(
+        response,
+        *thread.surrogate_keys(),
+        *card_keys(timeline),
+        *(entity.surrogate_key() for entity in entities),
     )
 
 
@@ -279,7 +316,7 @@ def live_updates(request, slug):
             ),
         }
 
-    return JsonResponse(
+    response = JsonResponse(
         {
             "live": story.is_live,
             "latest": max([int(after), *(u.pk for u in newer)]),
@@ -287,6 +324,7 @@ def live_updates(request, slug):
             "key_update": rendered(key) if key else None,
         }
     )
+    return shows(response, story.surrogate_key())
 
 
 def robots_txt(request):
@@ -296,4 +334,5 @@ def robots_txt(request):
     if reverse("admin:index") == "/admin/":
         lines.append("Disallow: /admin/")
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    return shows(response, "site")

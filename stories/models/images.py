@@ -106,8 +106,8 @@ class Image(ReaderVisible):
         return result
 
     def purge_keys(self):
-        stories = self.lead_stories.values_list("pk", flat=True) if self.pk else []
-        return [self.surrogate_key(), "listings", *(f"story-{pk}" for pk in stories)]
+        # Every page showing it names it: story pages, and the cards of listings.
+        return [self.surrogate_key()]
 
     def clean(self):
         if not self.alt_text.strip() and self.pk and self.lead_stories.published().exists():

@@ -60,6 +60,10 @@ class Section(ReaderVisible):
     def get_absolute_url(self):
         return reverse("stories:section", kwargs={"path": self.path})
 
+    def purge_keys(self):
+        # Sections are in every page's navigation and breadcrumbs.
+        return ["site"]
+
     def ancestry(self):
         """This section's ancestors from the top down, ending with itself."""
         chain, node, seen = [], self, set()
