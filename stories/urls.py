@@ -6,6 +6,7 @@ app_name = "stories"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("stories/", views.latest, name="latest"),
     path("stories/<slug:slug>/", views.story_detail, name="story"),
     # Previews: never cached (NEWSROOM_UNCACHED_PREFIXES) nor indexed.
     path("preview/stories/<slug:slug>/", preview.story_preview, name="preview"),

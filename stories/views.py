@@ -1,15 +1,27 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from stories.models import NEWEST_FIRST, Citation, Entity, Mention, Section, Story
+from stories.fronts_models import Placement
+from stories.models import (
+    NEWEST_FIRST,
+    Citation,
+    Entity,
+    Mention,
+    Section,
+    StatusChange,
+    Story,
+)
 
+# The home page: a lead, TOP_COUNT top stories, the LATEST_COUNT newest after them, then
+# the newest PER_SECTION of each top-level section that the rest of the page does not show.
+TOP_COUNT = 4
 LATEST_COUNT = 6
 PER_SECTION = 4
 PAGE_SIZE = 20
@@ -21,8 +33,14 @@ class StoryGone(Http404):
     """The story was published once and has been withdrawn.
 
     A subclass of Http404, so any view that does not render the friendlier 410 page
-    still answers "not found" rather than showing the story.
+    still answers "not found" rather than showing the story. `story` is the withdrawn
+    story (its headline and address only) and `withdrawn_at` when it was withdrawn.
     """
+
+    def __init__(self, message, *, story=None, withdrawn_at=None):
+        super().__init__(message)
+        self.story = story
+        self.withdrawn_at = withdrawn_at
 
 
 def get_story_or_404(user, slug, *, preview=False):
@@ -35,6 +53,12 @@ def get_story_or_404(user, slug, *, preview=False):
     gets it in any state; anyone else gets 404.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
+    # When it was last published, in the same query: a change saved after that is an
+    # update readers are shown ("Updated ..."), whatever time the story was published for.
+    went_live = StatusChange.objects.filter(
+        story=OuterRef("pk"), to_status=Story.Status.PUBLISHED
+    ).order_by("-at")
+    stories = stories.annotate(went_live_at=Subquery(went_live.values("at")[:1]))
     # Everything the page lists comes in a fixed number of queries, however long the lists.
     stories = stories.select_related("section", "lead_image").prefetch_related(
         "authors",
@@ -45,8 +69,19 @@ def get_story_or_404(user, slug, *, preview=False):
     try:
         story = stories.get(slug=slug)
     except Story.DoesNotExist:
-        if Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN).exists():
-            raise StoryGone(f"The story at {slug!r} has been withdrawn.") from None
+        gone = (
+            Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN)
+            .only("headline", "slug")
+            .first()
+        )
+        if gone is not None:
+            raise StoryGone(
+                f"The story at {slug!r} has been withdrawn.",
+                story=gone,
+                withdrawn_at=gone.status_changes.filter(to_status=Story.Status.WITHDRAWN)
+                .values_list("at", flat=True)
+                .first(),
+            ) from None
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
@@ -87,23 +122,54 @@ def listing_description(subject):
     return f"{subject}: the latest stories from {settings.NEWSROOM_SITE_NAME}, with their sources."
 
 
+def curated(ids):
+    """The stories with these ids as cards, in the order of `ids` (no query without ids)."""
+    if not ids:
+        return []
+    cards = {story.pk: story for story in Story.objects.filter(pk__in=ids).cards()}
+    return [cards[pk] for pk in ids if pk in cards]
+
+
 def home(request):
+    """The front: the editors' lead and top stories (the newest fill what they leave), the
+    latest after them, then a block for each top-level section."""
     tree = list(Section.objects.all())
-    # The section blocks go on from what the top of the page shows, rather than repeat it.
-    latest, by_section = Story.objects.published().front(
+    lead_id, top_ids = Placement.objects.picks()
+    picked = curated([pk for pk in [lead_id, *top_ids] if pk])
+    # Placed stories are placed once: not again in the latest or a section's block.
+    published = Story.objects.published().exclude(pk__in=[story.pk for story in picked])
+    newest, by_section = published.front(
         [section for section in tree if section.parent_id is None],
-        newest=LATEST_COUNT + 1,
+        newest=1 + TOP_COUNT + LATEST_COUNT,
         per_section=PER_SECTION,
         tree=tree,
     )
-    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
+    newest = list(newest)
+    lead = picked.pop(0) if lead_id and picked and picked[0].pk == lead_id else None
+    lead = lead or (newest.pop(0) if newest else None)
+    top = picked[:TOP_COUNT]
+    while len(top) < TOP_COUNT and newest:
+        top.append(newest.pop(0))
     return render(
         request,
         "stories/home.html",
         {
             "lead": lead,
-            "latest": latest,
+            "top": top,
+            "latest": newest[:LATEST_COUNT],
             "sections": [(section, cards) for section, cards in by_section.items() if cards],
+        },
+    )
+
+
+def latest(request):
+    """Every published story, newest first, page by page: none is out of a reader's reach."""
+    return render(
+        request,
+        "stories/latest.html",
+        {
+            "description": listing_description("All stories"),
+            "page": paginate(request, Story.objects.published()),
         },
     )
 
@@ -111,8 +177,13 @@ def home(request):
 def story_detail(request, slug):
     try:
         story = get_story_or_404(request.user, slug)
-    except StoryGone:
-        return render(request, "410.html", status=410)
+    except StoryGone as gone:
+        return render(
+            request,
+            "410.html",
+            {"withdrawn": gone.story, "withdrawn_at": gone.withdrawn_at},
+            status=410,
+        )
     return story_page(request, story)
 
 
@@ -139,6 +210,15 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
 def section_detail(request, path):
     section = get_object_or_404(Section, path=path)
     trail = section.trail()
+    page = paginate(request, Story.objects.published().in_section(section))
+    lead = None
+    if page.number == 1:
+        # The editors' lead for this front, else its newest story; shown once.
+        lead_id, _ = Placement.objects.picks(section)
+        lead = next(iter(curated([lead_id] if lead_id else [])), None)
+        stories = list(page.object_list)
+        lead = lead or (stories[0] if stories else None)
+        page.object_list = [story for story in stories if lead is None or story.pk != lead.pk]
     return render(
         request,
         "stories/section_detail.html",
@@ -148,7 +228,8 @@ def section_detail(request, path):
             "trail": trail,
             "current_section_path": trail[0].path,
             "subsections": section.children.all(),
-            "page": paginate(request, Story.objects.published().in_section(section)),
+            "lead": lead,
+            "page": page,
         },
     )
 

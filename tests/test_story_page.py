@@ -223,7 +223,7 @@ def test_the_page_shows_every_part_of_the_story_in_the_order_of_the_text_format(
         [
             full_story.headline,
             full_story.dek,
-            f"Story: {full_story.story_line}",
+            full_story.story_line,
             "Story Summary",
             *[block.text for block in SUMMARY],
             "Full Story",
@@ -384,7 +384,7 @@ def test_page_has_no_scripts_and_no_inline_styles(client, full_story):
     page = parse_html(response.content.decode())
 
     # JSON-LD is data, not script: a strict CSP does not run it.
-    assert [e.attrs.get("type") for e in page.all("script")] == ["application/ld+json"]
+    assert {e.attrs.get("type") for e in page.all("script")} == {"application/ld+json"}
     assert not list(page.all("style"))
     assert not [e.tag for e in page.all() if "style" in e.attrs]
     assert not [e.tag for e in page.all() if any(a.startswith("on") for a in e.attrs)]
