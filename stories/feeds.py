@@ -83,7 +83,10 @@ class StoryFeed(Feed):
 
     def item_author_link(self, item):
         authors = list(item.authors.all())
-        return author_url(authors[0]) if len(authors) == 1 else None
+        # Atom's <uri> is read on its own, away from the page: it must be absolute.
+        if len(authors) != 1:
+            return None
+        return self.request.build_absolute_uri(author_url(authors[0]))
 
     def item_enclosures(self, item):
         shared = item.lead_image.share_rendition() if item.lead_image else None

@@ -95,9 +95,12 @@ def headline_text(text):
 
     Browsers break lines after any hyphen; a headline set large breaks there often.
     """
-    return mark_safe(
-        HYPHENATED.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', escape(text or ""))
-    )
+    text, parts, end = text or "", [], 0
+    for match in HYPHENATED.finditer(text):
+        parts += [escape(text[end : match.start()]), '<span class="nowrap">']
+        parts += [escape(match.group(0)), "</span>"]
+        end = match.end()
+    return mark_safe("".join([*parts, escape(text[end:])]))
 
 
 @register.filter
