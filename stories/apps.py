@@ -31,4 +31,3 @@ class StoriesConfig(AppConfig):
     def ready(self):
         # After every migrate: `make run` and `make serve` migrate before serving.
         post_migrate.connect(analyze_sqlite, sender=self)
-        from stories import fronts_admin, fronts_models  # noqa: F401  TEMPORARY until the models package

@@ -51,7 +51,7 @@ def content_changed(*, keys=()):
 
 
 def current_state():
-    """The content generation and when it ends (the next scheduled publication)."""
+    """The content generation and when it ends (the next change that comes by itself)."""
     state = cache.get(STATE_KEY)
     stamp = read_stamp()
     if (
@@ -59,11 +59,7 @@ def current_state():
         or state.get("stamp") != stamp
         or (state["ends"] is not None and time.time() >= state["ends"])
     ):
-        from stories.models import Story
-
-        next_due = Story.objects.filter(
-            status=Story.Status.PUBLISHED, published_at__gt=timezone.now()
-        ).aggregate(next_due=Min("published_at"))["next_due"]
+        next_due = next_scheduled_change()
         state = {
             "generation": uuid.uuid4().hex,
             "ends": next_due.timestamp() if next_due else None,
@@ -71,6 +67,19 @@ def current_state():
         }
         cache.set(STATE_KEY, state, timeout=None)
     return state
+
+
+def next_scheduled_change():
+    """When what readers see next changes with nobody saving anything: a scheduled story
+    comes due, or a front placement or the alert strip starts or ends. None if never."""
+    from stories.models import Alert, Placement, Story
+
+    next_due = Story.objects.filter(
+        status=Story.Status.PUBLISHED, published_at__gt=timezone.now()
+    ).aggregate(next_due=Min("published_at"))["next_due"]
+    times = [next_due, Placement.objects.next_change(), Alert.objects.next_change()]
+    times = [when for when in times if when is not None]
+    return min(times) if times else None
 
 
 # ---- Telling the other processes ------------------------------------------------

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from stories.fronts_models import Placement
 from stories.models import (
     NEWEST_FIRST,
     Citation,
     Entity,
     Mention,
+    Placement,
     Section,
     StatusChange,
     Story,

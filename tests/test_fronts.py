@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.fronts_models import Alert, Placement
-from stories.models import Section, Story
+from stories.models import Alert, Placement, Section, Story
 from stories.views import LATEST_COUNT, TOP_COUNT
 from tests.test_story_page import parse_html
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 from PIL import Image as Picture
 from PIL import ImageDraw
 
-from stories.fronts_models import Alert, Placement
-from stories.models import Image, Section, Story
+from stories.models import Alert, Image, Placement, Section, Story
 from tests.reader_world import build_reader_world
 from tests.test_editorial_browser import signed_in
 

@@ -2,6 +2,7 @@
 
 from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
+from stories.models.fronts import Alert, Placement
 from stories.models.images import Image
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
@@ -19,6 +20,7 @@ __all__ = [
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
+    "Alert",
     "Citation",
     "Correction",
     "DismissedSuggestion",
@@ -26,6 +28,7 @@ __all__ = [
     "EntitySuggestions",
     "Image",
     "Mention",
+    "Placement",
     "Presence",
     "Publisher",
     "ReaderVisible",

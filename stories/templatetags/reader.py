@@ -13,8 +13,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from stories import richtext, views
-from stories.fronts_models import Alert
-from stories.models import Entity, Section
+from stories.models import Alert, Entity, Section
 
 register = template.Library()
 

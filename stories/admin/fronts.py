@@ -5,7 +5,7 @@ or changed in the list itself: every control works from the keyboard, no draggin
 from django.contrib import admin
 from django.utils import timezone
 
-from stories.fronts_models import Alert, Placement
+from stories.models import Alert, Placement, Section
 
 
 class FrontFilter(admin.SimpleListFilter):
@@ -13,8 +13,6 @@ class FrontFilter(admin.SimpleListFilter):
     parameter_name = "front"
 
     def lookups(self, request, model_admin):
-        from stories.models import Section
-
         return [("home", "Home page"), *((s.pk, s.name) for s in Section.objects.all())]
 
     def queryset(self, request, queryset):

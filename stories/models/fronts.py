@@ -8,10 +8,12 @@ alone: a placement of a story that is not published (yet, or any more) shows not
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
-from stories.models import ReaderVisible, Section, Story
+from stories.models.base import ReaderVisible
+from stories.models.sections import Section
+from stories.models.stories import Story
 
 
 def in_force(queryset):
@@ -156,15 +158,9 @@ class Alert(ReaderVisible):
 def next_boundary(queryset):
     """The next start or end time of `queryset`'s rows after now; None when there is none."""
     now = timezone.now()
-    times = [
-        queryset.filter(starts_at__gt=now)
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first(),
-        queryset.filter(ends_at__gt=now)
-        .order_by("ends_at")
-        .values_list("ends_at", flat=True)
-        .first(),
-    ]
-    times = [t for t in times if t is not None]
+    found = queryset.aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)),
+        end=Min("ends_at", filter=Q(ends_at__gt=now)),
+    )
+    times = [t for t in found.values() if t is not None]
     return min(times) if times else None
