@@ -273,3 +273,17 @@ def test_editors_reorder_top_stories_by_number_in_the_list(client, stories, edit
     assert first.position == 3
     client.logout()
     assert top_of(home(client))[:2] == ["Story 9", "Story 8"]
+
+
+def test_cached_pages_last_only_until_the_next_placement_or_alert_starts_or_ends(stories):
+    from stories import page_cache
+
+    now = timezone.now()
+    later = now + timedelta(minutes=30)
+    Placement.objects.create(story=stories[3], ends_at=now + timedelta(hours=2))
+    Alert.objects.create(text="Storm", starts_at=later, ends_at=later + timedelta(hours=1))
+    Placement.objects.create(story=stories[4], starts_at=now + timedelta(hours=3))
+
+    assert page_cache.next_scheduled_change() == later
+    Alert.objects.all().delete()
+    assert page_cache.next_scheduled_change() == now + timedelta(hours=2)

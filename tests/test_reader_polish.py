@@ -156,3 +156,25 @@ def test_every_story_is_reachable_from_the_list_of_all_stories(client, make_stor
 
     assert more.text() == "All stories"
     assert "Unfiled" in last.text()
+
+
+def test_an_image_made_before_the_4_3_crop_existed_gains_it_when_saved(settings, tmp_path):
+    from stories.models import Image
+    from tests.images_support import image_bytes, upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    image = Image.objects.create_from_upload(
+        upload(image_bytes("JPEG", size=(1600, 1000))), alt_text="A quay"
+    )
+    lead = image.rendition_list("lead")
+    # As an image made before the "card" use was added had it.
+    del image.renditions["uses"]["card"]
+    Image.objects.filter(pk=image.pk).update(renditions=image.renditions)
+    image.refresh_from_db()
+    assert image.rendition_list("card") == []
+
+    image.save()
+
+    image.refresh_from_db()
+    assert [(e["width"], e["height"]) for e in image.rendition_list("card")][-1] == (1200, 900)
+    assert image.rendition_list("lead") == lead  # the files it had are kept
