@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stories import richtext
-from stories.models import Citation, Entity, Mention, Section, Story
+from stories.models import Alert, Citation, Entity, Mention, Placement, Section, Story
 from stories.views import author_url
 
 # Extra stories so that fronts have section blocks and stories have related stories.
@@ -27,7 +27,8 @@ EXTRA = [
 
 
 def build_reader_world():
-    """The demo newsroom, a few more stories, bylines, and one withdrawn story.
+    """The demo newsroom, a few more stories, bylines, one withdrawn story, an editor's
+    lead on the home page and the alert strip.
 
     Returns {page type: URL} for every kind of public page.
     """
@@ -65,6 +66,10 @@ def build_reader_world():
     withdrawn.change_status(Story.Status.WITHDRAWN)
 
     story = Story.objects.published().get(tags__name="rail", mentions__entity__name="Venice")
+    Placement.objects.create(story=Story.objects.published().get(headline=EXTRA[3][0]))
+    Alert.objects.create(
+        text="Harbour closed until the storm passes", story=story, ends_at=now + timedelta(days=1)
+    )
     entity = Entity.objects.get(name="Vienna")
     subsection = Section.objects.exclude(parent=None).first()
     return {
@@ -74,6 +79,7 @@ def build_reader_world():
         "story": story.get_absolute_url(),
         "entity": entity.get_absolute_url(),
         "tag": reverse("stories:tag", kwargs={"slug": "transport"}),
+        "latest": reverse("stories:latest"),
         "author": author_url(reporter),
         "404": "/stories/no-such-story/",
         "410": withdrawn.get_absolute_url(),
