@@ -14,6 +14,7 @@ urlpatterns = [
     path("entities/<slug:slug>/", views.entity_detail, name="entity"),
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
     path("authors/<int:pk>-<slug:slug>/", views.author_detail, name="author"),
+    path("contributors/<slug:slug>/", views.contributor_detail, name="contributor"),
     # Feeds: RSS 2.0 and Atom for the site and for each section, entity, tag and author.
     # Slugs never contain a dot, so the extension cannot be mistaken for part of a name.
     path("feeds/latest.rss", feeds.SiteFeed(), name="feed-rss"),

@@ -5,18 +5,20 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from taggit.models import Tag
 
 from stories.models import (
     NEWEST_FIRST,
+    Byline,
     Citation,
+    Contributor,
     Entity,
     Mention,
     Placement,
     Section,
     StatusChange,
     Story,
+    author_path,
 )
 
 # The home page: a lead, TOP_COUNT top stories, the LATEST_COUNT newest after them, then
@@ -61,7 +63,11 @@ def get_story_or_404(user, slug, *, preview=False):
     stories = stories.annotate(went_live_at=Subquery(went_live.values("at")[:1]))
     # Everything the page lists comes in a fixed number of queries, however long the lists.
     stories = stories.select_related("section", "lead_image").prefetch_related(
-        "authors",
+        # Bylines with their profiles and portraits.
+        Prefetch(
+            "authors", queryset=get_user_model().objects.select_related("contributor__photo")
+        ),
+        Prefetch("contributors", queryset=Contributor.objects.select_related("photo")),
         "tags",
         Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
         Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
@@ -113,8 +119,7 @@ def author_name(user):
 
 def author_url(user):
     """An author's page: their id and their name as a slug, never their login name."""
-    slug = slugify(user.get_full_name()) or "author"
-    return reverse("stories:author", kwargs={"pk": user.pk, "slug": slug})
+    return author_path(user)
 
 
 def listing_description(subject):
@@ -199,6 +204,7 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
             "trail": trail,
             "current_section_path": trail[0].path if trail else "",
             "authors": story.authors.all(),
+            "bylines": Byline.of(story),
             "citations": story.citations.all(),
             "mentions": story.mentions.all(),
             "tags": story.tags.all(),
@@ -270,13 +276,39 @@ def author_detail(request, pk, slug):
         raise Http404("No published stories by this author.")
     if request.path != author_url(author):
         return redirect(author_url(author), permanent=True)
+    profile = Contributor.objects.select_related("photo").filter(user=author).first()
     return render(
         request,
         "stories/author_detail.html",
         {
             "author": author,
             "author_name": author_name(author),
-            "description": listing_description(f"Stories by {author_name(author)}"),
+            "profile": profile,
+            "areas": profile.areas.all() if profile else [],
+            "description": (profile and profile.bio)
+            or listing_description(f"Stories by {author_name(author)}"),
+            "page": page,
+        },
+    )
+
+
+def contributor_detail(request, slug):
+    """The page of someone credited without an account: their profile and their stories."""
+    contributor = get_object_or_404(Contributor.objects.select_related("photo"), slug=slug)
+    if contributor.user_id:
+        return redirect(contributor.get_absolute_url(), permanent=True)
+    page = paginate(request, Story.objects.published().filter(contributors=contributor))
+    if not page.paginator.count:
+        raise Http404("No published stories by this contributor.")
+    return render(
+        request,
+        "stories/author_detail.html",
+        {
+            "author_name": contributor.name,
+            "profile": contributor,
+            "areas": contributor.areas.all(),
+            "description": contributor.bio
+            or listing_description(f"Stories by {contributor.name}"),
             "page": page,
         },
     )

@@ -109,7 +109,7 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
     # "N results (Show all)" under a filter: a second count of every story costs more
     # than the page itself at 100,000 stories.
     show_full_result_count = False
-    autocomplete_fields = ["section", "authors", "lead_image"]
+    autocomplete_fields = ["section", "authors", "contributors", "lead_image"]
     save_on_top = True
     fieldsets = [
         (
@@ -127,7 +127,7 @@ class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin,
                 ],
             },
         ),
-        ("Filing", {"fields": ["section", "lead_image", "tags", "authors"]}),
+        ("Filing", {"fields": ["section", "lead_image", "tags", "authors", "contributors"]}),
         (
             "Publication",
             {

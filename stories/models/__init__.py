@@ -4,6 +4,7 @@ from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, uniqu
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.fronts import Alert, Placement
 from stories.models.images import Image
+from stories.models.people import Byline, Contributor, author_path
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
@@ -21,7 +22,9 @@ __all__ = [
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
     "Alert",
+    "Byline",
     "Citation",
+    "Contributor",
     "Correction",
     "DismissedSuggestion",
     "Entity",
@@ -40,5 +43,6 @@ __all__ = [
     "StatusChange",
     "Story",
     "StoryStatus",
+    "author_path",
     "unique_slug",
 ]

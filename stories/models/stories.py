@@ -212,6 +212,12 @@ class Story(StoryWorkflow, ReaderVisible):
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="authored_stories"
     )
+    contributors = models.ManyToManyField(
+        "stories.Contributor",
+        blank=True,
+        related_name="stories",
+        help_text="People credited in the byline who have no account here.",
+    )
     sources = models.ManyToManyField(
         Source, through="Citation", blank=True, related_name="stories"
     )

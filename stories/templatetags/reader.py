@@ -1,6 +1,7 @@
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from stories import richtext, views
-from stories.models import Alert, Entity, Section
+from stories.models import Alert, Byline, Entity, Section
 
 register = template.Library()
 
@@ -213,6 +214,42 @@ def _entity_data(context, entity):
     return data
 
 
+def person_data(context, name, url, profile=None):
+    """schema.org Person for a byline, with what their profile says of them."""
+    data = {"@type": "Person", "name": name, "url": absolute_url(context, url)}
+    if profile is not None:
+        if profile.role:
+            data["jobTitle"] = profile.role
+        if profile.bio:
+            data["description"] = profile.bio
+        if profile.photo:
+            portrait = nearest_jpeg(profile.photo, "thumbnail", 480)
+            if portrait:
+                data["image"] = absolute_url(context, portrait)
+        if profile.link_list:
+            data["sameAs"] = profile.link_list
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def profile_json_ld(context, profile, name):
+    """An author's page as schema.org ProfilePage, its main entity the Person."""
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "ProfilePage",
+            "mainEntity": person_data(context, name, context["request"].path, profile),
+        }
+    )
+
+
+@register.filter
+def profile_link_label(url):
+    """What a link to someone's other profile says: the site's name, e.g. "mastodon.social"."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
 def _source_data(citation):
     data = {"@type": "CreativeWork", "name": citation.title, "url": citation.url}
     if citation.publisher_name:
@@ -243,12 +280,8 @@ def story_structured_data(context, story):
         "dateModified": machine_time(max(story.updated_at, story.published_at)),
         "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
         "author": [
-            {
-                "@type": "Person",
-                "name": views.author_name(a),
-                "url": absolute_url(context, views.author_url(a)),
-            }
-            for a in story.authors.all()
+            person_data(context, person.name, person.url, person.profile)
+            for person in Byline.of(story)
         ],
         "publisher": publisher_data(context),
         "image": story_image_urls(context, story),
