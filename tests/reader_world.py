@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stories import richtext
-from stories.models import Alert, Citation, Entity, Mention, Placement, Section, Story
+from stories.models import (
+    Alert,
+    Citation,
+    Contributor,
+    Entity,
+    Mention,
+    Placement,
+    Section,
+    Story,
+)
 from stories.views import author_url
 
 # Extra stories so that fronts have section blocks and stories have related stories.
@@ -67,6 +76,16 @@ def build_reader_world():
 
     story = Story.objects.published().get(tags__name="rail", mentions__entity__name="Venice")
     Placement.objects.create(story=Story.objects.published().get(headline=EXTRA[3][0]))
+    profile = Contributor.objects.create(
+        user=reporter,
+        name="Rita Porter",
+        role="Transport correspondent",
+        bio="Rita has covered the region's trains, trams and ferries since 2015.",
+        links="https://rita.example.org/\nhttps://social.example.net/@rita",
+    )
+    profile.areas.add(Section.objects.get(path="world"), Section.objects.get(path="city"))
+    guest = Contributor.objects.create(name="Guy Guest", role="Freelance photographer")
+    story.contributors.add(guest)
     Alert.objects.create(
         text="Harbour closed until the storm passes", story=story, ends_at=now + timedelta(days=1)
     )
@@ -81,6 +100,7 @@ def build_reader_world():
         "tag": reverse("stories:tag", kwargs={"slug": "transport"}),
         "latest": reverse("stories:latest"),
         "author": author_url(reporter),
+        "contributor": guest.get_absolute_url(),
         "404": "/stories/no-such-story/",
         "410": withdrawn.get_absolute_url(),
     }
