@@ -1,7 +1,11 @@
-"""RSS 2.0 and Atom feeds of published stories: the site, sections, entities, tags, authors.
+"""RSS 2.0 and Atom feeds of published stories: the site, sections, entities, tags,
+authors and threads.
 
 Each feed is a class for RSS and a subclass for Atom; the pages they follow advertise
-both with <link rel="alternate">.
+both with <link rel="alternate">. Each item carries the story's type of work as a
+category in the schema.org vocabulary (NewsArticle, AnalysisNewsArticle...) and its
+coverage (sources, publishers, dates) in the newsroom's own namespace, and the time of
+its latest update, correction or live update as <updated> (<atom:updated> in RSS).
 """
 
 import copy
@@ -9,20 +13,65 @@ import copy
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
 from taggit.models import Tag
 
-from stories.models import Entity, Section, Story
+from stories.models import Entity, LiveUpdate, Section, Story, Thread
 from stories.views import author_name, author_url
 
 FEED_LENGTH = 30
+# The namespace of the coverage element; a name, never fetched.
+NEWSROOM_NS = "https://schema.newsroom.invalid/feeds/1.0"
+SCHEMA_ORG = "https://schema.org/"
+
+
+def write_coverage(handler, coverage):
+    """<newsroom:coverage sources="5" publishers="3" from="2025-07-01" to="2025-07-03">
+    with a <newsroom:publisher sources="2">Name</newsroom:publisher> for each publisher."""
+    attributes = {"sources": str(coverage.sources), "publishers": str(coverage.publishers)}
+    if coverage.first_date:
+        attributes["from"] = coverage.first_date.isoformat()
+        attributes["to"] = coverage.last_date.isoformat()
+    handler.startElement("newsroom:coverage", attributes)
+    for group in coverage.by_publisher:
+        handler.addQuickElement(
+            "newsroom:publisher", group.name, {"sources": str(len(group.citations))}
+        )
+    handler.endElement("newsroom:coverage")
+
+
+class NewsroomRss(Rss201rev2Feed):
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:newsroom": NEWSROOM_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        # RSS has no element for it: Atom's, as feed readers take it in RSS too.
+        if item["updateddate"] is not None:
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        handler.addQuickElement("category", item["type_of_work"]["term"], {"domain": SCHEMA_ORG})
+        write_coverage(handler, item["coverage"])
+
+
+class NewsroomAtom(Atom1Feed):
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:newsroom": NEWSROOM_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        kind = item["type_of_work"]
+        handler.addQuickElement(
+            "category", "", {"term": kind["term"], "scheme": SCHEMA_ORG, "label": kind["label"]}
+        )
+        write_coverage(handler, item["coverage"])
 
 
 class StoryFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = NewsroomRss
     language = settings.LANGUAGE_CODE
 
     def __call__(self, request, *args, **kwargs):
@@ -36,8 +85,19 @@ class StoryFeed(Feed):
         return Story.objects.published()
 
     def items(self, obj):
-        # Authors and tags for every item in two more queries, however many items.
-        return self.stories(obj).cards().prefetch_related("authors", "tags")[:FEED_LENGTH]
+        # Authors, tags, citations (the coverage), the public log and the live updates'
+        # times (the updated time) for every item in five more queries, however many items.
+        return (
+            self.stories(obj)
+            .cards()
+            .prefetch_related(
+                "authors",
+                "tags",
+                "citations",
+                "corrections",
+                Prefetch("live_updates", queryset=LiveUpdate.objects.only("story", "at")),
+            )[:FEED_LENGTH]
+        )
 
     def subject(self, obj):
         return ""
@@ -75,7 +135,16 @@ class StoryFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return max(item.updated_at, item.published_at)
+        return item.modified_at
+
+    def item_extra_kwargs(self, item):
+        return {
+            "type_of_work": {
+                "term": item.schema_type,
+                "label": item.get_type_of_work_display(),
+            },
+            "coverage": item.coverage(),
+        }
 
     def item_author_name(self, item):
         names = [author_name(author) for author in item.authors.all()]
@@ -101,7 +170,7 @@ class StoryFeed(Feed):
 
 
 class AtomFeedMixin:
-    feed_type = Atom1Feed
+    feed_type = NewsroomAtom
 
     def subtitle(self, obj):
         return self.description(obj)
@@ -193,4 +262,28 @@ class AuthorFeed(StoryFeed):
 
 
 class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):
+    pass
+
+
+class ThreadFeed(StoryFeed):
+    def get_object(self, request, slug):
+        thread = get_object_or_404(Thread, slug=slug)
+        if not thread.published_stories().exists():
+            raise Http404(f"No published stories in the thread {slug!r}.")
+        return thread
+
+    def stories(self, thread):
+        return Story.objects.published().filter(thread=thread)
+
+    def subject(self, thread):
+        return thread.name
+
+    def description(self, thread):
+        return thread.description or super().description(thread)
+
+    def page_url(self, thread):
+        return thread.get_absolute_url()
+
+
+class ThreadAtomFeed(AtomFeedMixin, ThreadFeed):
     pass

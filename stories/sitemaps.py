@@ -2,7 +2,8 @@
 
 The News sitemap follows https://developers.google.com/search/docs/crawling-indexing/sitemaps/news-sitemap:
 only stories published in the last two days, at most 1,000 of them, each with its
-publication (name and language), publication date and title.
+publication (name and language), publication date and title. Opinion pieces also say
+so in <news:genres>, the one type of work the format has a word for.
 """
 
 from datetime import timedelta
@@ -15,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from stories.models import Entity, Section, Story
+from stories.models import Entity, Section, Story, Thread
 from stories.views import author_url
 
 NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
+# The Google News genre of each type of work that has one.
+NEWS_GENRES = {"opinion": "Opinion"}
 
 
 class HomeSitemap(Sitemap):
@@ -113,6 +116,15 @@ class AuthorSitemap(Sitemap):
         return author_url(author)
 
 
+class ThreadSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.5
+
+    def items(self):
+        published = Story.objects.published().filter(thread=OuterRef("pk"))
+        return Thread.objects.filter(Exists(published)).order_by("slug")
+
+
 class NewsSitemap(Sitemap):
     """The stories of the last two days, for Google News; rendered by sitemap_news.xml."""
 
@@ -123,7 +135,7 @@ class NewsSitemap(Sitemap):
         return (
             Story.objects.published()
             .filter(published_at__gte=since)
-            .only("slug", "title", "headline", "published_at", "updated_at")
+            .only("slug", "title", "headline", "published_at", "updated_at", "type_of_work")
             .order_by("-published_at", "-pk")[:NEWS_LIMIT]
         )
 
@@ -140,6 +152,8 @@ class NewsSitemap(Sitemap):
                 .replace(microsecond=0)
                 .isoformat(),
                 "title": url["item"].headline,
+                "type_of_work": url["item"].type_of_work,
+                "genres": NEWS_GENRES.get(url["item"].type_of_work, ""),
             }
         return urls
 
@@ -157,5 +171,6 @@ SITEMAPS = {
     "entities": EntitySitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "threads": ThreadSitemap,
     "news": NewsSitemap,
 }

@@ -1,23 +1,30 @@
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponse
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from taggit.models import Tag
 
 from stories.models import (
+    LIVE_UPDATES_SHOWN,
     NEWEST_FIRST,
     Byline,
     Citation,
     Contributor,
+    Correction,
     Entity,
+    LiveUpdate,
     Mention,
     Placement,
     Section,
     StatusChange,
     Story,
+    Thread,
     author_path,
 )
 
@@ -62,7 +69,7 @@ def get_story_or_404(user, slug, *, preview=False):
     ).order_by("-at")
     stories = stories.annotate(went_live_at=Subquery(went_live.values("at")[:1]))
     # Everything the page lists comes in a fixed number of queries, however long the lists.
-    stories = stories.select_related("section", "lead_image").prefetch_related(
+    stories = stories.select_related("section", "lead_image", "thread").prefetch_related(
         # Bylines with their profiles and portraits.
         Prefetch(
             "authors", queryset=get_user_model().objects.select_related("contributor__photo")
@@ -71,6 +78,8 @@ def get_story_or_404(user, slug, *, preview=False):
         "tags",
         Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
         Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
+        # The public log: its newest update heads the page, the whole log ends it.
+        Prefetch("corrections", queryset=Correction.objects.select_related("by")),
     )
     try:
         story = stories.get(slug=slug)
@@ -91,6 +100,11 @@ def get_story_or_404(user, slug, *, preview=False):
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
+    if story.type_of_work == Story.TypeOfWork.LIVE:
+        # Only live stories show live updates: the others pay no query for them.
+        prefetch_related_objects(
+            [story], Prefetch("live_updates", queryset=LiveUpdate.objects.select_related("image"))
+        )
     return story
 
 
@@ -209,6 +223,7 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
             "mentions": story.mentions.all(),
             "tags": story.tags.all(),
             "related": story.related_stories(limit=RELATED_COUNT),
+            "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
         },
     )
 
@@ -311,6 +326,69 @@ def contributor_detail(request, slug):
             or listing_description(f"Stories by {contributor.name}"),
             "page": page,
         },
+    )
+
+
+def thread_detail(request, slug):
+    thread = get_object_or_404(Thread, slug=slug)
+    timeline = thread.timeline()
+    if not timeline:
+        # A thread of drafts only is not the readers' business yet.
+        raise Http404(f"No published stories in the thread {slug!r}.")
+    return render(
+        request,
+        "stories/thread_detail.html",
+        {
+            "thread": thread,
+            "timeline": timeline,
+            "description": thread.description or listing_description(thread.name),
+            "entities": thread.entities(),
+            "coverage": thread.coverage(),
+        },
+    )
+
+
+def live_updates(request, slug):
+    """The live updates of a published story newer than ?after= (an update's id), as JSON
+    for the page's script: each update's id, anchor and HTML, oldest first; the key
+    update; and whether the coverage is still live.
+
+    Small and the same for every reader, so the page cache and a CDN keep it like a
+    page, and any new update drops it.
+    """
+    story = get_object_or_404(
+        Story.objects.published(), slug=slug, type_of_work=Story.TypeOfWork.LIVE
+    )
+    after = request.GET.get("after", "0")
+    # ASCII digits only (str.isdigit() takes "²"), and few enough for any integer column.
+    if not re.fullmatch(r"[0-9]{1,18}", after):
+        return JsonResponse(
+            {"error": f"?after= takes the id of an update, a whole number; not {after!r}."},
+            status=400,
+        )
+    newer = list(
+        story.live_updates.filter(pk__gt=int(after))
+        .select_related("image")
+        .order_by("-at", "-pk")[:LIVE_UPDATES_SHOWN]
+    )
+    key = story.live_updates.filter(pinned=True).select_related("image").first()
+
+    def rendered(update):
+        return {
+            "id": update.pk,
+            "anchor": update.anchor,
+            "html": render_to_string(
+                "includes/live_update.html", {"update": update, "story": story}, request
+            ),
+        }
+
+    return JsonResponse(
+        {
+            "live": story.is_live,
+            "latest": max([int(after), *(u.pk for u in newer)]),
+            "updates": [rendered(update) for update in reversed(newer)],
+            "key_update": rendered(key) if key else None,
+        }
     )
 
 

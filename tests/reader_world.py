@@ -16,11 +16,14 @@ from stories.models import (
     Alert,
     Citation,
     Contributor,
+    Correction,
     Entity,
+    LiveUpdate,
     Mention,
     Placement,
     Section,
     Story,
+    Thread,
 )
 from stories.views import author_url
 
@@ -89,6 +92,31 @@ def build_reader_world():
     Alert.objects.create(
         text="Harbour closed until the storm passes", story=story, ends_at=now + timedelta(days=1)
     )
+    # Developing stories: the transport stories make a thread; the page's story is an
+    # analysis in it, with an update in its log; one story runs live.
+    thread = Thread.objects.create(
+        name="Getting around the city", description="New lines, new timetables, old buses."
+    )
+    movers = Story.objects.published().filter(tags__name__in=["transport", "rail"])
+    for member in movers.distinct():
+        member.thread = thread
+        member.save()
+    story.refresh_from_db()
+    story.type_of_work = Story.TypeOfWork.ANALYSIS
+    story.save()
+    story.correct("Adds the new timetable.", kind=Correction.Kind.UPDATE)
+    live = Story.objects.published().get(headline="Alpine pass closed for the winter")
+    live.type_of_work = Story.TypeOfWork.LIVE
+    live.save()
+    for minutes, text, pinned in [
+        (50, "Snow ploughs are out on the southern ramp.", False),
+        (30, "<strong>The pass is closed</strong> until further notice.", True),
+        (10, "Drivers are turned back at the toll station.", False),
+    ]:
+        LiveUpdate.objects.create(
+            story=live, body=f"<p>{text}</p>", pinned=pinned,
+            at=now - timedelta(minutes=minutes),
+        )  # fmt: skip
     entity = Entity.objects.get(name="Vienna")
     subsection = Section.objects.exclude(parent=None).first()
     return {
@@ -101,6 +129,8 @@ def build_reader_world():
         "latest": reverse("stories:latest"),
         "author": author_url(reporter),
         "contributor": guest.get_absolute_url(),
+        "thread": thread.get_absolute_url(),
+        "live": live.get_absolute_url(),
         "404": "/stories/no-such-story/",
         "410": withdrawn.get_absolute_url(),
     }

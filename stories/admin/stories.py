@@ -16,6 +16,7 @@ from stories.admin.base import (
     short_time,
 )
 from stories.admin.suggestions import EntitySuggestionsMixin
+from stories.admin.threads import DevelopingStoryAdmin
 from stories.admin.workflow import StoryWorkflowAdmin
 from stories.forms import CitationForm, StoryForm
 from stories.models import (
@@ -81,7 +82,13 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowAdmin, EntitySuggestionsMixin, SectionPickerMixin, admin.ModelAdmin):
+class StoryAdmin(
+    StoryWorkflowAdmin,
+    DevelopingStoryAdmin,
+    EntitySuggestionsMixin,
+    SectionPickerMixin,
+    admin.ModelAdmin,
+):
     form = StoryForm
     list_display = [
         "headline",

@@ -8,6 +8,7 @@ from stories.models.people import Byline, Contributor, author_path
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
+from stories.models.threads import LIVE_UPDATES_SHOWN, LiveUpdate, Thread
 from stories.models.workflow import (
     Correction,
     Presence,
@@ -18,6 +19,7 @@ from stories.models.workflow import (
 )
 
 __all__ = [
+    "LIVE_UPDATES_SHOWN",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
@@ -30,6 +32,7 @@ __all__ = [
     "Entity",
     "EntitySuggestions",
     "Image",
+    "LiveUpdate",
     "Mention",
     "Placement",
     "Presence",
@@ -43,6 +46,7 @@ __all__ = [
     "StatusChange",
     "Story",
     "StoryStatus",
+    "Thread",
     "author_path",
     "unique_slug",
 ]

@@ -17,6 +17,7 @@ from stories.models.images import Image
 from stories.models.sections import Section
 from stories.models.sources import Citation, Source
 from stories.models.sql import related_pool, union_all
+from stories.models.threads import DevelopingStory
 from stories.models.workflow import StoryStatus, StoryWorkflow
 
 # Tries at saving a new story under a slug made for it, when others take them meanwhile.
@@ -175,8 +176,10 @@ class StoryQuerySet(models.QuerySet):
         return story
 
 
-class Story(StoryWorkflow, ReaderVisible):
-    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's."""
+class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
+    """A story; its editorial workflow (roles, status changes, history) is StoryWorkflow's,
+    what it has as a developing story (type of work, thread, log, live updates)
+    DevelopingStory's."""
 
     Status = StoryStatus
 

@@ -260,7 +260,8 @@ def _source_data(citation):
 
 
 def story_structured_data(context, story):
-    """schema.org NewsArticle for `story`, as a dict ready for JSON-LD.
+    """schema.org NewsArticle (or the type its type of work makes it) for `story`, as a
+    dict ready for JSON-LD.
 
     Entities named in the headline are what the story is `about`; the others are
     `mentions`. Reads authors, mentions, citations and tags through the prefetches
@@ -270,14 +271,14 @@ def story_structured_data(context, story):
     mentions = list(story.mentions.all())
     data = {
         "@context": "https://schema.org",
-        "@type": "NewsArticle",
+        "@type": story.schema_type,
         "@id": url,
         "url": url,
         "mainEntityOfPage": url,
         "headline": story.headline,
         "description": story.dek,
         "datePublished": machine_time(story.published_at),
-        "dateModified": machine_time(max(story.updated_at, story.published_at)),
+        "dateModified": machine_time(story.modified_at),
         "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
         "author": [
             person_data(context, person.name, person.url, person.profile)
@@ -292,8 +293,42 @@ def story_structured_data(context, story):
     }
     if story.section:
         data["articleSection"] = story.section.name
+    if story.thread_id:
+        data["isPartOf"] = {
+            "@type": "CollectionPage",
+            "@id": absolute_url(context, story.thread.get_absolute_url()),
+            "name": story.thread.name,
+        }
+    if data["@type"] == "LiveBlogPosting":
+        data.update(live_blog_data(context, story, url))
     # Empty lists say nothing; leave them out rather than claim "no authors".
     return {key: value for key, value in data.items() if value not in ([], "")}
+
+
+def live_blog_data(context, story, url):
+    """A LiveBlogPosting's own fields: when the coverage started and ended, and its
+    updates (newest first) as BlogPostings."""
+    data = {
+        "coverageStartTime": machine_time(story.published_at),
+        "liveBlogUpdate": [],
+    }
+    if story.live_ended_at:
+        data["coverageEndTime"] = machine_time(story.live_ended_at)
+    for update in story.live_update_list():
+        text = update.text()
+        posting = {
+            "@type": "BlogPosting",
+            "@id": f"{url}#{update.anchor}",
+            "url": f"{url}#{update.anchor}",
+            "headline": text if len(text) <= 110 else text[:109].rstrip() + "…",
+            "articleBody": text,
+            "datePublished": machine_time(update.at),
+        }
+        shared = update.image.share_rendition() if update.image else None
+        if shared:
+            posting["image"] = absolute_url(context, shared["url"])
+        data["liveBlogUpdate"].append(posting)
+    return data
 
 
 # json_script's escapes: inside <script> only "<", ">" and "&" could end the element
@@ -371,6 +406,43 @@ def item_list_json_ld(context, *groups, start=1):
             ],
         }
     )
+
+
+def thread_structured_data(context, thread, timeline):
+    """schema.org CollectionPage of `thread`, its `timeline` (stories, newest first) as
+    an ItemList of their pages."""
+    url = absolute_url(context, thread.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": thread.name,
+        "description": thread.description,
+        "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListOrder": "https://schema.org/ItemListOrderDescending",
+            "numberOfItems": len(timeline),
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": position,
+                    "url": absolute_url(context, story.get_absolute_url()),
+                    "name": story.headline,
+                }
+                for position, story in enumerate(timeline, start=1)
+            ],
+        },
+    }
+    if timeline:
+        data["dateModified"] = machine_time(timeline[0].published_at)
+    return {key: value for key, value in data.items() if value not in ([], "")}
+
+
+@register.simple_tag(takes_context=True)
+def thread_json_ld(context, thread, timeline):
+    return json_ld(thread_structured_data(context, thread, timeline))
 
 
 @register.filter
