@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,7 +22,6 @@ from stories.models import (
     Mention,
     Placement,
     Section,
-    StatusChange,
     Story,
     Thread,
     author_path,
@@ -62,12 +61,6 @@ def get_story_or_404(user, slug, *, preview=False):
     gets it in any state; anyone else gets 404.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
-    # When it was last published, in the same query: a change saved after that is an
-    # update readers are shown ("Updated ..."), whatever time the story was published for.
-    went_live = StatusChange.objects.filter(
-        story=OuterRef("pk"), to_status=Story.Status.PUBLISHED
-    ).order_by("-at")
-    stories = stories.annotate(went_live_at=Subquery(went_live.values("at")[:1]))
     # Everything the page lists comes in a fixed number of queries, however long the lists.
     stories = stories.select_related("section", "lead_image", "thread").prefetch_related(
         # Bylines with their profiles and portraits.

@@ -55,36 +55,6 @@ def test_the_story_line_is_shown_without_a_newsroom_label(client, make_story):
     assert "Story:" not in header.text()
 
 
-def test_a_story_changed_after_it_went_live_says_when_it_was_updated(client, make_story):
-    story = make_story("Ferries go electric", published=True)
-    header = lambda: page_of(client, story.get_absolute_url()).one(  # noqa: E731
-        "header", **{"class": "story-header"}
-    )
-    assert "Updated" not in header().text()
-
-    # Edited an hour after it went live.
-    later = timezone.now() + timedelta(hours=1)
-    Story.objects.filter(pk=story.pk).update(updated_at=later)
-
-    updated = header().one("span", **{"class": "updated"})
-    assert updated.text().startswith("Updated ")
-    assert (
-        updated.one("time").attrs["datetime"]
-        == timezone.localtime(later).replace(microsecond=0).isoformat()
-    )
-
-
-def test_a_story_published_for_an_earlier_time_is_not_updated_by_that(client, make_story):
-    # An import published for the time it first ran elsewhere.
-    story = make_story(
-        "Archive story", published=True, published_at=timezone.now() - timedelta(days=30)
-    )
-
-    header = page_of(client, story.get_absolute_url()).one("header", **{"class": "story-header"})
-
-    assert "Updated" not in header.text()
-
-
 @pytest.mark.parametrize(
     ("headline", "kept"),
     [

@@ -1,6 +1,5 @@
 import json
 import re
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django import template
@@ -58,31 +57,6 @@ def published_time(when, *, short=False):
         return ""  # a draft's preview: not published yet
     shown = date_format(timezone.localtime(when), "j M Y, H:i" if short else "j F Y, H:i T")
     return format_html('<time datetime="{}">{}</time>', machine_time(when), shown)
-
-
-# A save this long after publication is a change readers are told of ("Updated ...");
-# publishing itself saves the story a moment after its publication time.
-UPDATE_MARGIN = timedelta(minutes=1)
-
-
-@register.simple_tag
-def updated_time(story):
-    """The word Updated and the time, as a <time>, when the story changed after it went live.
-
-    After it went live, that is: a story may be published for an earlier time (an
-    import's), and saving it then is no update. `went_live_at` is get_story_or_404's.
-    """
-    if not story.published_at:
-        return ""
-    live = max(story.published_at, getattr(story, "went_live_at", None) or story.published_at)
-    if story.updated_at - live < UPDATE_MARGIN:
-        return ""
-    shown = date_format(timezone.localtime(story.updated_at), "j F Y, H:i T")
-    return format_html(
-        '<span class="updated">Updated <time datetime="{}">{}</time></span>',
-        machine_time(story.updated_at),
-        shown,
-    )
 
 
 # A hyphenated word ("Car-Free", "pro-EU") short enough to keep on one line on a phone.
