@@ -287,3 +287,17 @@ def test_cached_pages_last_only_until_the_next_placement_or_alert_starts_or_ends
     assert page_cache.next_scheduled_change() == later
     Alert.objects.all().delete()
     assert page_cache.next_scheduled_change() == now + timedelta(hours=2)
+
+
+def test_the_placement_list_says_which_of_two_leads_leads(client, stories, editor, world):
+    now = timezone.now()
+    older = Placement.objects.create(story=stories[3], starts_at=now - timedelta(hours=2))
+    newer = Placement.objects.create(story=stories[8], starts_at=now - timedelta(minutes=5))
+    section_lead = Placement.objects.create(story=stories[4], section=world)
+    client.force_login(editor)
+
+    response = client.get(reverse("admin:stories_placement_changelist"))
+
+    shown = {row.pk: response.context["cl"].model_admin.showing(row)
+             for row in response.context["cl"].result_list}  # fmt: skip
+    assert shown == {older.pk: False, newer.pk: True, section_lead.pk: True}

@@ -3,6 +3,8 @@ order, from when until when; and the site-wide alert strip. Ordering is by numbe
 or changed in the list itself: every control works from the keyboard, no dragging."""
 
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stories.models import Alert, Placement, Section
@@ -53,6 +55,19 @@ class PlacementAdmin(admin.ModelAdmin):
     fields = ["story", "section", "slot", "position", "starts_at", "ends_at"]
     search_fields = ["story__headline"]
 
+    def get_queryset(self, request):
+        # Which lead each front shows now, so the list says which of several leads leads:
+        # the one picks() takes (lowest number, then the latest start).
+        leader = (
+            Placement.objects.current()
+            .filter(slot=Placement.Slot.LEAD)
+            .annotate(front_key=Coalesce("section", Value(0)))
+            .filter(front_key=Coalesce(OuterRef("section"), Value(0)))
+            .order_by("position", "-starts_at", "-pk")
+            .values("pk")[:1]
+        )
+        return super().get_queryset(request).annotate(front_leader=Subquery(leader))
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.placed_by = request.user
@@ -64,6 +79,8 @@ class PlacementAdmin(admin.ModelAdmin):
 
     @admin.display(description="showing now", boolean=True)
     def showing(self, placement):
+        if placement.slot == Placement.Slot.LEAD:
+            return placement.front_leader == placement.pk
         return placement.is_current
 
 
