@@ -37,6 +37,16 @@ story = Story.objects.create(
     title="Ferries go electric", headline="Ferries go electric", section=city, lead_image=image
 )
 story.publish()
+from django.contrib.auth import get_user_model
+from stories.models import Contributor
+rita = get_user_model().objects.create_user("rita", first_name="Rita", last_name="Porter")
+out = io.BytesIO()
+Picture.new("RGB", (600, 600), (160, 90, 40)).save(out, "JPEG")
+portrait = Image.objects.create_from_upload(
+    SimpleUploadedFile("rita.jpg", out.getvalue(), content_type="image/jpeg"), alt_text="Rita"
+)
+Contributor.objects.create(user=rita, name="Rita Porter", photo=portrait, role="Reporter")
+story.authors.add(rita)
 bare = Story.objects.create(title="No picture", headline="No picture", section=city)
 bare.publish()
 """
@@ -98,6 +108,8 @@ def image_urls(base, path):
 def test_every_image_on_a_published_story_page_answers_200(site):
     urls = image_urls(site, "/stories/ferries-go-electric/")
     renditions = {url for url in urls if "/media/images/renditions/" in url}
+    # The author's portrait in the byline card, and in the article's Person.
+    assert {url.split("/renditions/")[1].split("/")[0] for url in renditions} == {"1", "2"}
     # WebP and JPEG at several widths, the share crop, the square and 4:3 crops.
     assert len(renditions) >= 8
     assert any("/static/" in url for url in urls)  # the publisher's logo
