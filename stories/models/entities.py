@@ -224,7 +224,7 @@ class EntitySuggestions:
 
     def __init__(self, *, known, new):
         self.known = known  # (Entity, detection.Detection) pairs, most salient first
-        self.new = new  # detection.Candidate, most frequent first
+        self.new = new  # discovery.Candidate, most frequent first
 
     def __bool__(self):
         return bool(self.known or self.new)

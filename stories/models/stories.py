@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from stories import detection, richtext, search, textformat
+from stories import detection, discovery, richtext, search, textformat
 from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
@@ -455,6 +455,14 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         paragraphs = [self.dek, *(b.text for b in blocks if b.kind == richtext.PARAGRAPH)]
         return "\n\n".join(p for p in paragraphs if p)
 
+    def new_entity_names(self, gazetteer):
+        """Names in the story that no entity of `gazetteer` has: discovery.Candidate list.
+
+        Found in the running text; the headlines only add the places they name.
+        """
+        headlines = [self.headline, self.title, self.story_line, self.full_headline]
+        return discovery.discover(self.running_text(), known=gazetteer, headlines=headlines)
+
     def entity_suggestions(self, gazetteer=None):
         """What an editor may link: known entities named but not linked, and new names.
 
@@ -476,7 +484,7 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             known=[(entities[d.key], d) for d in detections if d.key in entities],
             new=[
                 candidate
-                for candidate in detection.discover(self.running_text(), known=gazetteer)
+                for candidate in self.new_entity_names(gazetteer)
                 if detection.fold(candidate.name)[0] not in dismissed_names
             ],
         )

@@ -1322,11 +1322,17 @@ def detection_summary(detection):
     external = detection.get("bench_detection", {})
     for figures in external.get("json", {}).values():
         if {"median_ms", "p99_ms"} <= figures.keys():
+            suggestions = (
+                f"; new-name suggestions {figures['discover_ms']:.1f} ms median, "
+                f"{figures['discover_p99_ms']:.1f} ms p99"
+                if "discover_p99_ms" in figures
+                else ""
+            )
             return (
                 f"{figures['median_ms']:.1f} ms median, {figures['p99_ms']:.1f} ms p99 to "
                 f"detect {figures.get('entities', '?'):,} entities in "
                 f"{figures.get('words', '?'):,} words (bench_detection, issue 5; CPU time "
-                f"median {figures.get('cpu_median_ms', '?')} ms)"
+                f"median {figures.get('cpu_median_ms', '?')} ms){suggestions}"
             )
     if external:
         return external_summary(external)
