@@ -85,13 +85,15 @@ class StoryFeed(Feed):
         return Story.objects.published()
 
     def items(self, obj):
-        # Authors, tags, citations (the coverage), the public log and the live updates'
-        # times (the updated time) for every item in five more queries, however many items.
+        # Authors (and contributors without an account), tags, citations (the coverage),
+        # the public log and the live updates' times (the updated time) for every item in
+        # six more queries, however many items.
         return (
             self.stories(obj)
             .cards()
             .prefetch_related(
                 "authors",
+                "contributors",
                 "tags",
                 "citations",
                 "corrections",
@@ -148,6 +150,7 @@ class StoryFeed(Feed):
 
     def item_author_name(self, item):
         names = [author_name(author) for author in item.authors.all()]
+        names += [contributor.name for contributor in item.contributors.all()]
         return ", ".join(names) or None
 
     def item_author_link(self, item):

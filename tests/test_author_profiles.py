@@ -205,3 +205,14 @@ def test_the_story_pages_query_count_does_not_grow_with_bylines(
 def test_a_section_cannot_take_the_contributors_address(db):
     with pytest.raises(ValidationError, match="used by the site itself"):
         Section(name="Contributors", slug="contributors").full_clean()
+
+
+def test_feeds_credit_contributors_beside_the_authors(client, story):
+    import feedparser
+
+    story.contributors.add(Contributor.objects.create(name="Guy Guest"))
+
+    feed = feedparser.parse(client.get(reverse("stories:feed-rss")).content)
+
+    (entry,) = feed.entries
+    assert entry.author == "Rita Porter, Guy Guest"
