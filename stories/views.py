@@ -42,7 +42,7 @@ class StoryGone(Http404):
 
     A subclass of Http404, so any view that does not render the friendlier 410 page
     still answers "not found" rather than showing the story. `story` is the withdrawn
-    story (its headline and address only) and `withdrawn_at` when it was withdrawn.
+    story (its address and publication time only) and `withdrawn_at` when it went.
     """
 
     def __init__(self, message, *, story=None, withdrawn_at=None):
@@ -79,7 +79,8 @@ def get_story_or_404(user, slug, *, preview=False):
     except Story.DoesNotExist:
         gone = (
             Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN)
-            .only("headline", "slug")
+            # Its address and times only: nothing of what it said is shown any more.
+            .only("slug", "published_at")
             .first()
         )
         if gone is not None:

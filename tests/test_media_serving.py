@@ -159,6 +159,18 @@ def test_originals_are_kept_a_day_and_renditions_a_year():
     assert max_age("images/2026/12/harbour.jpg") == DAY
 
 
+def test_object_storage_keeps_renditions_a_year_and_originals_a_day():
+    pytest.importorskip("storages", reason='django-storages is the "s3" extra')
+    from newsroom.s3 import MediaS3Storage
+
+    storage = MediaS3Storage(bucket_name="newsroom-media")
+
+    rendition = storage.get_object_parameters("images/renditions/12/card-640w-0123456789.jpg")
+    original = storage.get_object_parameters("images/2026/12/harbour.jpg")
+    assert rendition["CacheControl"] == f"public, max-age={YEAR}, immutable"
+    assert original["CacheControl"] == f"public, max-age={DAY}"
+
+
 def fetch_bytes(url, *, gzip_ok=False):
     headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
     try:

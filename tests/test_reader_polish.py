@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stories.models import Citation, Story
-from stories.templatetags.reader import headline_text
+from stories.templatetags.reader import headline_text, machine_time
 from tests.test_story_page import parse_html
 
 pytestmark = pytest.mark.django_db
@@ -100,16 +100,23 @@ def test_a_search_feed_names_itself_with_its_query(client, make_story):
     assert self_link.href == "http://testserver/search/feed.rss?q=ferries"
 
 
-def test_the_withdrawn_page_names_the_story_and_when(client, make_story):
+def test_the_withdrawn_page_says_which_story_by_its_address_and_dates_not_its_text(
+    client, make_story
+):
     story = make_story("Retracted claim", published=True)
     story.change_status(Story.Status.WITHDRAWN)
+    withdrawn_at = story.status_changes.get(to_status=Story.Status.WITHDRAWN).at
 
     response = client.get(story.get_absolute_url())
 
     assert response.status_code == 410
     main = parse_html(response.content.decode()).one("main")
-    assert main.one("cite").text() == "Retracted claim"
-    assert main.one("time").attrs["datetime"]
+    assert main.one("span", **{"class": "withdrawn-address"}).text() == story.get_absolute_url()
+    published, withdrawn = [time.attrs["datetime"] for time in main.all("time")]
+    assert published == machine_time(story.published_at)
+    assert withdrawn == machine_time(withdrawn_at)
+    # What it said stays withdrawn (tests/test_draft_secrecy.py).
+    assert "Retracted claim" not in response.content.decode()
 
 
 def test_every_story_is_reachable_from_the_list_of_all_stories(client, make_story):

@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stories.models import Entity, Mention, Story
-from stories.templatetags import reader
 from stories.views import RELATED_COUNT
 from tests.test_reader_home import card_headlines
 from tests.test_story_page import parse_html
@@ -105,11 +104,7 @@ def test_a_withdrawn_story_is_gone_with_a_page_that_says_so(client, make_story):
     assert response.status_code == 410
     page = parse_html(response.content.decode())
     assert page.one("h1").text() == "This story has been withdrawn"
-    # Which story it was, and when it went.
-    withdrawn_at = story.status_changes.get(to_status=Story.Status.WITHDRAWN).at
-    said = page.one("main")
-    assert story.headline in said.one("cite").text()
-    assert said.one("time").attrs["datetime"] == reader.machine_time(withdrawn_at)
+    assert story.headline not in response.content.decode()
     assert page.one("meta", name="robots").attrs["content"] == "noindex"
 
 
