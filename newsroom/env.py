@@ -66,3 +66,18 @@ def env_time_zone(name, default):
             f"{name}={value!r} is not a known time zone (e.g. 'Europe/London')"
         ) from None
     return value
+
+
+RATE_UNITS = ("s", "sec", "m", "min", "h", "hour", "d", "day")
+
+
+def env_rate(name, default):
+    """A request rate such as "120/min": a whole number, a slash and one of RATE_UNITS."""
+    value = env_str(name, default).strip()
+    count, _, unit = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate; write requests/period, e.g. '120/min' "
+            f"(periods: {', '.join(RATE_UNITS)})"
+        )
+    return value

@@ -9,7 +9,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from newsroom.env import env_bool, env_int, env_list, env_str, env_time_zone
+from newsroom.env import env_bool, env_int, env_list, env_rate, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -210,6 +210,9 @@ NEWSROOM_PURGE_BACKEND = (
 )
 
 NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")
+
+# The read API (/api/): how many requests one address may make without an API token.
+NEWSROOM_API_ANON_RATE = env_rate("NEWSROOM_API_ANON_RATE", "120/min")
 
 # Feeds read by `manage.py ingest_sources`: seconds to wait, the largest feed, and whether
 # private, loopback and link-local addresses may be fetched (only for tests or an intranet).

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from newsroom import media
 from newsroom.health import healthz
+from stories.api import api
 from stories.sitemaps import SITEMAPS
 from stories.views import robots_txt
 
@@ -32,6 +33,9 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    # The read API (stories as IPTC ninjs); namespace "api". Before the sections'
+    # catch-all route.
+    path("api/", api.urls),
     path("", include("stories.urls")),
 ]
 if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":

@@ -3,10 +3,12 @@
 from django import forms
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape
 
+from stories import images
 from stories.canonical import canonical_url
-from stories.models import Citation, Entity, Publisher, Source, Story
+from stories.models import Citation, Entity, Image, Publisher, Source, Story
 
 
 class WebURLField(forms.CharField):
@@ -173,3 +175,33 @@ class CitationForm(forms.ModelForm):
     class Meta:
         model = Citation
         fields = ["position", "title", "url", "publisher_name", "published_on"]
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = [
+            "file",
+            "alt_text",
+            "caption",
+            "credit",
+            "copyright_holder",
+            "focal_x",
+            "focal_y",
+        ]
+        widgets = {
+            "file": forms.ClearableFileInput(attrs={"accept": images.ACCEPTED_TYPES}),
+            "alt_text": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "caption": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+            "focal_x": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
+            "focal_y": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # no new upload: the image already stored stays
+        # What is saved is the checked, re-encoded copy, never the upload as sent.
+        clean = images.clean_upload(upload)
+        self.instance.width, self.instance.height = clean.width, clean.height
+        return clean.as_file(upload.name)

@@ -1,4 +1,4 @@
-"""The readers' search page and the RSS feed of its results (see stories/search.py)."""
+"""The readers' search page and the RSS feed of its results (see stories/search/)."""
 
 from django import forms
 from django.conf import settings

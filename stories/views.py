@@ -78,7 +78,8 @@ def get_story_or_404(user, slug, *, preview=False):
         story = stories.get(slug=slug)
     except Story.DoesNotExist:
         gone = (
-            Story.objects.filter(slug=slug, status=Story.Status.WITHDRAWN)
+            Story.objects.withdrawn()
+            .filter(slug=slug)
             # Its address and times only: nothing of what it said is shown any more.
             .only("slug", "published_at")
             .first()

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from bench.management.commands.bench import parse_wrk
+from bench.harness import parse_wrk
 from stories import richtext, textformat
 from stories.models import Entity, Section, Source, Story
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.models import StatusChange, Story
+from stories.models import ACTIONS, Action, StatusChange, Story
 
 S = Story.Status
 
@@ -166,3 +166,32 @@ def test_the_desk_shows_each_state_with_times_in_the_newsroom_zone(
     page = response.content.decode()
     assert "Goes up (Europe/Vienna)" in page
     assert timezone.localtime(scheduled.published_at).strftime("%-d %b, %H:%M") in page
+
+
+def test_each_column_of_the_desk_links_to_the_same_stories_in_the_story_list(
+    client, make_story, staff
+):
+    mine = make_story("My own draft")
+    mine.authors.add(staff["editor"])
+    make_story("Waiting story", status=S.IN_REVIEW)
+    make_story("Approved story", status=S.APPROVED)
+    scheduled = make_story("Scheduled story", status=S.APPROVED)
+    scheduled.publish(by=staff["editor"], when=timezone.now() + timedelta(hours=5))
+    make_story("Live story", published=True)
+    gone = make_story("Gone story", published=True)
+    gone.change_status(S.WITHDRAWN, by=staff["editor"])
+    client.force_login(staff["editor"])
+    desk = client.get(reverse("admin:index")).context["columns"]
+
+    for _, state, stories, *_ in desk:
+        listed = client.get(reverse("admin:stories_story_changelist"), {"status": state})
+        assert {s.headline for s in listed.context["cl"].result_list} == {
+            s.headline for s in stories
+        }, state
+
+
+def test_no_two_workflow_actions_make_the_same_status_change():
+    changes = [(source, action.to) for action in ACTIONS for source in action.sources]
+    assert len(changes) == len(set(changes))
+    for source, to in changes:
+        assert Action.between(source, to).to == to

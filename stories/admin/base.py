@@ -1,4 +1,4 @@
-"""Pieces the model admins share: counts, section pickers, list filters, dates by index."""
+"""Pieces the model admins share: section pickers, list filters, dates by index."""
 
 import copy
 from datetime import datetime, timedelta
@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
@@ -16,22 +15,6 @@ from stories.models import (
     Section,
     Story,
 )
-
-
-def count_of(queryset, fk, *, counted="pk"):
-    """How many rows of `queryset` point at the outer row through `fk`, as a subquery.
-
-    A subquery per column, unlike Count() over joins, keeps two counts on one list
-    from multiplying each other and needs no GROUP BY on the listed rows.
-    """
-    rows = (
-        queryset.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count(counted, distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def sections_with_ancestors():
@@ -177,6 +160,26 @@ class IndexedDates:
         cl = copy.copy(cl)
         cl.queryset = cls(cl.queryset, cl.date_hierarchy)
         return cl
+
+
+class StoryRowsInline(admin.TabularInline):
+    """Rows of a story, changed only by who may change the story itself (Story.can()).
+
+    Django asks an inline's permissions with the story as `obj`, and shows its rows
+    read-only, with no empty form, when they are all refused.
+    """
+
+    def may_change_story(self, request, obj):
+        return obj is None or obj.can(request.user, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_change_story(request, obj) and super().has_delete_permission(request, obj)
 
 
 class SectionListFilter(admin.RelatedFieldListFilter):

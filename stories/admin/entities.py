@@ -10,11 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from stories.admin.base import count_of, external_link
+from stories.admin.base import external_link
 from stories.forms import EntityForm
 from stories.models import (
     Entity,
     Mention,
+    count_per_row,
 )
 
 
@@ -32,7 +33,7 @@ class EntityAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(story_count=count_of(Mention.objects, "entity", counted="story"))
+            .annotate(story_count=count_per_row(Mention.objects.all(), "entity", distinct="story"))
         )
 
     @admin.display(description="Wikidata", ordering="wikidata_id")

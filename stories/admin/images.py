@@ -1,48 +1,17 @@
 """The image library in the admin."""
 
-from django import forms
 from django.contrib import admin
-from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from stories import images
-from stories.admin.base import count_of, short_time
+from stories.admin.base import short_time
+from stories.forms import ImageForm
 from stories.models import (
     Image,
     Story,
+    count_per_row,
 )
-
-
-class ImageForm(forms.ModelForm):
-    class Meta:
-        model = Image
-        fields = [
-            "file",
-            "alt_text",
-            "caption",
-            "credit",
-            "copyright_holder",
-            "focal_x",
-            "focal_y",
-        ]
-        widgets = {
-            "file": forms.ClearableFileInput(attrs={"accept": images.ACCEPTED_TYPES}),
-            "alt_text": forms.TextInput(attrs={"class": "vLargeTextField"}),
-            "caption": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
-            "focal_x": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
-            "focal_y": forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"}),
-        }
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if not isinstance(upload, UploadedFile):
-            return upload  # no new upload: the image already stored stays
-        # What is saved is the checked, re-encoded copy, never the upload as sent.
-        clean = images.clean_upload(upload)
-        self.instance.width, self.instance.height = clean.width, clean.height
-        return clean.as_file(upload.name)
 
 
 def image_tag(url, *, width, height, css_class="", alt="", loading="lazy"):
@@ -95,7 +64,9 @@ class ImageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).annotate(use_count=count_of(Story.objects, "lead_image"))
+            super()
+            .get_queryset(request)
+            .annotate(use_count=count_per_row(Story.objects.all(), "lead_image"))
         )
 
     @admin.display(description="image")

@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
-from stories.admin.base import SectionPickerMixin, count_of, link_sections
+from stories.admin.base import SectionPickerMixin, link_sections
 from stories.models import (
     Section,
     Story,
+    count_per_row,
 )
 
 
@@ -29,7 +30,7 @@ class SectionAdmin(SectionPickerMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("parent__parent")
-            .annotate(story_count=count_of(Story.objects, "section"))
+            .annotate(story_count=count_per_row(Story.objects.all(), "section"))
         )
 
     def get_changelist_instance(self, request):

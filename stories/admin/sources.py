@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from stories.admin.base import count_of, external_link, short_time
+from stories.admin.base import external_link, short_time
 from stories.forms import PublisherForm, SourceForm
 from stories.models import (
     Citation,
@@ -16,6 +16,7 @@ from stories.models import (
     Source,
     SourceInbox,
     Story,
+    count_per_row,
 )
 
 
@@ -29,7 +30,7 @@ class PublisherAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(source_count=count_of(Source.objects, "publisher"))
+            .annotate(source_count=count_per_row(Source.objects.all(), "publisher"))
         )
 
     @admin.display(description="homepage", ordering="homepage")
@@ -55,7 +56,9 @@ class SourceAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(story_count=count_of(Citation.objects, "source", counted="story"))
+            .annotate(
+                story_count=count_per_row(Citation.objects.all(), "source", distinct="story")
+            )
         )
 
     @admin.display(description="canonical URL", ordering="url")

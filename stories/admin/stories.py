@@ -11,23 +11,28 @@ from stories.admin.base import (
     AuthorListFilter,
     SectionListFilter,
     SectionPickerMixin,
-    count_of,
+    StoryRowsInline,
     link_sections,
     short_time,
 )
 from stories.admin.suggestions import EntitySuggestionsMixin
-from stories.admin.threads import DevelopingStoryAdmin
-from stories.admin.workflow import StoryWorkflowAdmin
+from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
+from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
 from stories.forms import CitationForm, StoryForm
 from stories.models import (
     Citation,
     Mention,
     StatusChange,
     Story,
+    count_per_row,
 )
 
 
-class CitationInline(admin.TabularInline):
+class StoryAdminForm(StoryWorkflowForm, DevelopingStoryForm, StoryForm):
+    """The story's form in the admin: its fields, the developing story's, the workflow's."""
+
+
+class CitationInline(StoryRowsInline):
     model = Citation
     form = CitationForm
     fields = ["position", "title", "url", "publisher_name", "published_on", "source_link"]
@@ -48,7 +53,7 @@ class CitationInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, citation.source)
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(StoryRowsInline):
     model = Mention
     fields = ["entity", "count", "in_headline", "first_position", "salience"]
     # How often and where an entity is named is measured from the text, not chosen.
@@ -89,7 +94,7 @@ class StoryAdmin(
     SectionPickerMixin,
     admin.ModelAdmin,
 ):
-    form = StoryForm
+    form = StoryAdminForm
     list_display = [
         "headline",
         "section",
@@ -157,16 +162,18 @@ class StoryAdmin(
     actions = ["submit_for_review", "approve", "publish_now", "withdraw"]
 
     def get_inlines(self, request, obj):
-        # A story being added has no history yet.
-        return self.inlines if obj else [CitationInline, MentionInline]
+        # A story being added has no history yet. The corrections are there, even while
+        # empty and hidden, so that a form opened before the story was published still
+        # posts what the formset expects.
+        return [*self.inlines, CorrectionInline] if obj else [CitationInline, MentionInline]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .annotate(
-                source_count=count_of(Citation.objects, "story"),
-                entity_count=count_of(Mention.objects, "story"),
+                source_count=count_per_row(Citation.objects.all(), "story"),
+                entity_count=count_per_row(Mention.objects.all(), "story"),
             )
         )
 
@@ -181,10 +188,28 @@ class StoryAdmin(
             return queryset, False
         return search.search(search_term, published_only=False, stories=queryset).matching, False
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # modelform_factory() makes a class of its own on every call: what is set on it
+        # here is this request's alone.
+        form.user = request.user
+        form.may_note_update = self.may_note_update(request, obj)
+        if "thread" in form.base_fields:
+            form.thread_suggestions = self.thread_suggestions(obj)
+        return form
+
     def save_related(self, request, form, formsets, change):
+        """After the story itself, in this order: its tags, authors and rows; what is
+        measured from them; the update note; its byline and status; its place in the
+        search index."""
         super().save_related(request, form, formsets, change)
+        story = form.instance
+        # Mentions added by hand, and all of them after the text changed, are measured.
+        story.refresh_mentions()
+        self.save_update_note(request, form)
+        self.save_byline_and_status(request, form, change)
         # Tags and mentions are saved after the story itself: index them as they are now.
-        search.index_story(form.instance)
+        search.index_story(story)
 
     def delete_queryset(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))

@@ -72,11 +72,6 @@ class EntitySuggestionsMixin:
         ]
         return urls + super().get_urls()
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Mentions added by hand, and all of them after the text changed, are measured.
-        form.instance.refresh_mentions()
-
     @admin.display(description="Suggestions")
     def entity_suggestions(self, story):
         if story.pk is None:

@@ -3,7 +3,6 @@ work, thread (with suggestions), live coverage and update note."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
@@ -46,13 +45,29 @@ class ThreadAdmin(admin.ModelAdmin):
 
 class DevelopingStoryForm(forms.Form):
     """The story form's developing-story fields: the threads suggested for the story go
-    under its thread field, and a form posted without a type of work (one opened before
-    there was one, a script) keeps the story's."""
+    under its thread field, a form posted without a type of work (one opened before
+    there was one, a script) keeps the story's, and the update note is there only for
+    who may note one on a published story."""
 
-    thread_suggestions = ""  # set per request by DevelopingStoryAdmin.get_form()
+    update_note = forms.CharField(
+        label="Mark as an update",
+        required=False,
+        max_length=UPDATE_NOTE_MAX,
+        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
+        help_text="For readers: one line saying what changed, e.g. “Adds the "
+        "minister's statement”. Shown as “Updated” at the top of the story and "
+        "in its log of updates; leave empty for a change readers need not be "
+        "told of, such as a typo.",
+    )
+
+    # Set by StoryAdmin.get_form().
+    thread_suggestions = ""
+    may_note_update = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.may_note_update:
+            del self.fields["update_note"]
         if "type_of_work" in self.fields:
             # Left out of the data, the model's value (news, for a new story) stands.
             self.fields["type_of_work"].required = False
@@ -84,36 +99,16 @@ class DevelopingStoryAdmin:
         )
         return fieldsets
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        # The update note is the form's own field, not the model's.
-        fields = kwargs.get("fields")
-        if fields is None:
-            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
-        kwargs["fields"] = [name for name in fields if name != "update_note"]
-        form = super().get_form(request, obj, change=change, **kwargs)
-        extra = {"thread_suggestions": ""}
-        if self.may_note_update(request, obj):
-            extra["update_note"] = forms.CharField(
-                label="Mark as an update",
-                required=False,
-                max_length=UPDATE_NOTE_MAX,
-                widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
-                help_text="For readers: one line saying what changed, e.g. “Adds the "
-                "minister's statement”. Shown as “Updated” at the top of the story and "
-                "in its log of updates; leave empty for a change readers need not be "
-                "told of, such as a typo.",
-            )
-        if obj is not None and "thread" in kwargs["fields"]:
-            suggested = Thread.objects.suggested_for(obj)
-            if suggested:
-                names = "; ".join(
-                    f"{t.name} ({t.shared} shared entit{'y' if t.shared == 1 else 'ies'})"
-                    for t in suggested
-                )
-                extra["thread_suggestions"] = (
-                    f"Suggested from recent stories naming the same entities: {names}."
-                )
-        return type(form.__name__, (DevelopingStoryForm, form), extra)
+    def thread_suggestions(self, obj):
+        """What the thread field's help says of the threads suggested for story `obj`."""
+        suggested = Thread.objects.suggested_for(obj) if obj is not None else []
+        if not suggested:
+            return ""
+        names = "; ".join(
+            f"{t.name} ({t.shared} shared entit{'y' if t.shared == 1 else 'ies'})"
+            for t in suggested
+        )
+        return f"Suggested from recent stories naming the same entities: {names}."
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "live_updates_link"]
@@ -134,8 +129,8 @@ class DevelopingStoryAdmin:
             count,
         )
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+    def save_update_note(self, request, form):
+        """The update note, if one was given, as an update readers see."""
         note = (form.cleaned_data.get("update_note") or "").strip()
         if not note:
             return

@@ -23,30 +23,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.models import Version
 
+from stories.admin.base import StoryRowsInline
 from stories.dates import local_time
 from stories.history import compare
-from stories.models import Correction, Snapshot, Story
+from stories.models import ACTION, ACTIONS, Correction, Snapshot, Story
 
-# The workflow buttons: (value posted as "transition", status it moves to, label).
-# "scheduled" is publishing at the time given in the form rather than now.
+# The workflow buttons by the value each posts as "transition": (its action, the status
+# it moves the story to, the button).
 BUTTONS = {
-    "submit": [("in_review", "Save and submit for review")],
-    "send_back": [("draft", "Save and send back")],
-    "approve": [("approved", "Save and approve")],
-    "publish": [("published", "Save and publish now"), ("scheduled", "Save and schedule")],
-    "unschedule": [("unscheduled", "Unschedule")],
-    "withdraw": [("withdrawn", "Withdraw")],
-    "reopen": [("reopened", "Reopen as a draft")],
-}
-BUTTON_STATUS = {
-    "in_review": Story.Status.IN_REVIEW,
-    "draft": Story.Status.DRAFT,
-    "approved": Story.Status.APPROVED,
-    "published": Story.Status.PUBLISHED,
-    "scheduled": Story.Status.PUBLISHED,
-    "unscheduled": Story.Status.APPROVED,
-    "withdrawn": Story.Status.WITHDRAWN,
-    "reopened": Story.Status.DRAFT,
+    button.value: (action, Story.Status(action.to), button)
+    for action in ACTIONS
+    for button in action.buttons
 }
 
 
@@ -115,12 +102,10 @@ def revision_label(version):
 
 
 class StoryWorkflowForm(forms.Form):
-    """The change form's workflow fields, mixed into the story's admin form."""
+    """The change form's workflow fields, part of the story's admin form."""
 
     edit_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    transition = forms.ChoiceField(
-        required=False, choices=[(value, value) for value in BUTTON_STATUS]
-    )
+    transition = forms.ChoiceField(required=False, choices=[(value, value) for value in BUTTONS])
     transition_comment = forms.CharField(
         label="Comment",
         required=False,
@@ -134,7 +119,7 @@ class StoryWorkflowForm(forms.Form):
         help_text="For “Save and schedule”.",
     )
 
-    user = None  # set per request by StoryWorkflowAdmin.get_form()
+    user = None  # who is editing: set by StoryAdmin.get_form()
     conflict = None
 
     def __init__(self, *args, **kwargs):
@@ -181,24 +166,17 @@ class StoryWorkflowForm(forms.Form):
                     f"({timezone.get_current_timezone()}).",
                 )
                 return
+        action, to, button = BUTTONS[value]
         try:
-            story.check_change(
-                BUTTON_STATUS[value],
-                by=self.user,
-                comment=cleaned.get("transition_comment", ""),
-            )
+            story.check_change(to, by=self.user, comment=cleaned.get("transition_comment", ""))
         except (PermissionDenied, ValidationError) as exc:
-            field = "transition_comment" if value == "draft" else None
+            field = "transition_comment" if action.needs_comment else None
             self.add_error(field, f"The status was not changed: {refusal(exc)}")
             return
-        self.change = (BUTTON_STATUS[value], when, value)
+        self.change = (to, when, button)
 
 
-def no_changes(*args, **kwargs):
-    return False
-
-
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(StoryRowsInline):
     """Corrections and updates readers see under a published story; added, never edited."""
 
     model = Correction
@@ -214,7 +192,12 @@ class CorrectionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("by")
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and obj.is_published and obj.can(request.user, "correct")
+        return (
+            obj is not None
+            and obj.is_published
+            and obj.can(request.user, "correct")
+            and super().has_add_permission(request, obj)
+        )
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -243,14 +226,8 @@ class StatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        now = timezone.now()
-        if value == "scheduled":
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__gt=now)
-        if value == "published":
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__lte=now)
-        if value in Story.Status.values:
-            return queryset.filter(status=value)
+        if self.value() in dict(self.lookup_choices):
+            return queryset.in_state(self.value())
         return queryset
 
 
@@ -290,30 +267,8 @@ class StoryWorkflowAdmin:
     def get_list_filter(self, request):
         return [StatusFilter if f == "status" else f for f in super().get_list_filter(request)]
 
-    def get_inline_instances(self, request, obj=None):
-        inlines = super().get_inline_instances(request, obj)
-        if obj is not None:
-            # Always there, even while empty and hidden, so that a form opened before
-            # the story was published still posts what the formset expects.
-            corrections = CorrectionInline(self.model, self.admin_site)
-            if corrections.has_view_or_change_permission(request, obj):
-                if not corrections.has_add_permission(request, obj):
-                    corrections.max_num = 0
-                inlines.append(corrections)
-        if obj is not None and not self.has_change_permission(request, obj):
-            # Who may not change the story may not change its rows either.
-            for inline in inlines:
-                inline.has_add_permission = inline.has_change_permission = no_changes
-                inline.has_delete_permission = no_changes
-                inline.max_num = 0
-        return inlines
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (StoryWorkflowForm, form), {"user": request.user})
-
-    # Saving: the story, then its rows, then the status change the button asked for,
-    # all in one revision.
+    # Saving: all in one revision. StoryAdmin.save_related() calls
+    # save_byline_and_status() once the story's rows are saved.
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with reversion.create_revision():
@@ -332,15 +287,16 @@ class StoryWorkflowAdmin:
             reversion.set_comment(entry.get_change_message() or "Saved unchanged.")
         return entry
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+    def save_byline_and_status(self, request, form, change):
+        """A reporter's new story gets their byline; then the status change the button
+        asked for, refused with a message (the story stays saved) if it may not be."""
         story = form.instance
         if not change and not request.user.has_perm("stories.edit_any_story"):
             story.authors.add(request.user)
         requested = getattr(form, "change", None)
         if requested is None:
             return
-        to, when, value = requested
+        to, when, button = requested
         try:
             story.change_status(
                 to, by=request.user, comment=form.cleaned_data["transition_comment"], when=when
@@ -349,19 +305,7 @@ class StoryWorkflowAdmin:
             messages.error(request, f"The story was saved, but its status was not changed: "
                            f"{refusal(exc)}")  # fmt: skip
         else:
-            messages.success(request, self._transition_message(story, value))
-
-    def _transition_message(self, story, value):
-        return {
-            "in_review": "Submitted for review; the editors have been told.",
-            "draft": "Sent back to the authors with your comment.",
-            "approved": "Approved; it can now be published or scheduled.",
-            "published": "Published: readers can see it now.",
-            "scheduled": f"Scheduled: readers will see it from {local_time(story.published_at)}.",
-            "unscheduled": "Unscheduled: it is approved again, with no publication time.",
-            "withdrawn": "Withdrawn: readers now get “410 Gone” at its address.",
-            "reopened": "Reopened as a draft.",
-        }[value]
+            messages.success(request, button.done.format(when=local_time(story.published_at)))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Correction:
@@ -400,9 +344,9 @@ class StoryWorkflowAdmin:
     def _workflow_context(self, request, story):
         allowed = story.allowed_transitions(request.user)
         buttons = [
-            {"value": value, "label": label, "action": action}
-            for action in allowed.values()
-            for value, label in BUTTONS[action]
+            {"value": button.value, "label": button.label, "action": name}
+            for name in allowed.values()
+            for button in ACTION[name].buttons
         ]
         if story.is_scheduled:
             state = f"Scheduled for {local_time(story.published_at)}"
@@ -414,7 +358,7 @@ class StoryWorkflowAdmin:
         return {
             "workflow_state": state,
             "workflow_buttons": buttons,
-            "workflow_needs_comment": "send_back" in allowed.values(),
+            "workflow_needs_comment": any(ACTION[name].needs_comment for name in allowed.values()),
             "workflow_can_schedule": "publish" in allowed.values(),
             "workflow_last_change": last,
             "workflow_sent_back": last if last and last.action == "send_back" else None,

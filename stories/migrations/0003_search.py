@@ -1,9 +1,9 @@
-"""The full-text search index (see stories/search.py), on SQLite or PostgreSQL.
+"""The full-text search index (see stories/search/), on SQLite or PostgreSQL.
 
 SQLite: an FTS5 table whose rowid is the story's id. PostgreSQL: a table with a weighted
 tsvector under a GIN index, searched with a text search configuration "newsroom_english"
 (english stemming, with unaccent when the extension can be installed). Neither is a
-model: search.py reads and writes them with SQL. Stories already in the database are
+model: stories.search reads and writes them with SQL. Stories already in the database are
 indexed here; `rebuild_search_index` does it again at any time.
 """
 
@@ -25,7 +25,7 @@ def create_postgresql(schema_editor):
         with transaction.atomic(using=connection.alias):
             schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
     except DatabaseError:
-        pass  # not installable here: search.py folds accents in Python regardless
+        pass  # not installable here: stories.search folds accents in Python regardless
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'unaccent'")
         has_unaccent = cursor.fetchone() is not None
@@ -51,7 +51,7 @@ def create_postgresql(schema_editor):
 
 
 def index_existing(apps, schema_editor):
-    # Written with search.py's own document() and writers, so that the index holds the
+    # Written with stories.search's own document() and writers, so that the index holds the
     # same text whether it was filled here, by saving, or by rebuild_search_index.
     from stories import search
 
@@ -93,7 +93,7 @@ def create_index(apps, schema_editor):
     elif vendor == "postgresql":
         create_postgresql(schema_editor)
     else:
-        return  # search.py says plainly that it has no backend for this database
+        return  # stories.search says plainly that it has no backend for this database
     index_existing(apps, schema_editor)
 
 

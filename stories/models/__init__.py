@@ -1,6 +1,13 @@
 """The stories app's models, one module per family, all importable from here."""
 
-from stories.models.base import NEWEST_FIRST, RELATED_POOL, ReaderVisible, unique_slug
+from stories.models.api import ApiToken
+from stories.models.base import (
+    NEWEST_FIRST,
+    RELATED_POOL,
+    ReaderVisible,
+    count_per_row,
+    unique_slug,
+)
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.fronts import Alert, Placement
 from stories.models.images import Image
@@ -10,6 +17,10 @@ from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
 from stories.models.threads import LIVE_UPDATES_SHOWN, LiveUpdate, Thread
 from stories.models.workflow import (
+    ACTION,
+    ACTIONS,
+    Action,
+    Button,
     Correction,
     Presence,
     ShareLink,
@@ -19,11 +30,16 @@ from stories.models.workflow import (
 )
 
 __all__ = [
+    "ACTION",
+    "ACTIONS",
     "LIVE_UPDATES_SHOWN",
     "NEWEST_FIRST",
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
+    "Action",
     "Alert",
+    "ApiToken",
+    "Button",
     "Byline",
     "Citation",
     "Contributor",
@@ -48,5 +64,6 @@ __all__ = [
     "StoryStatus",
     "Thread",
     "author_path",
+    "count_per_row",
     "unique_slug",
 ]

@@ -1,4 +1,4 @@
-"""What the content models share: slugs, per-story counts, and dropping cached pages."""
+"""What the content models share: slugs, counts of linked rows, and dropping cached pages."""
 
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
@@ -33,14 +33,18 @@ def unique_slug(model, text, *, max_length=200, exclude_pk=None):
     return slug
 
 
-def count_per_story(links, field):
-    """How many of `links` (rows pointing at a story through `field`) each story has.
+def count_per_row(links, field, *, distinct=None):
+    """How many of `links` (rows pointing at the outer row through `field`) each row has;
+    with `distinct`, how many different values of that field of theirs (the stories of
+    a source's citations, not the citations).
 
-    An annotation for Story querysets: a subquery rather than a Count() over a join, so
-    that the count stays right whatever other relations a caller filters or annotates on.
+    An annotation: a subquery rather than a Count() over a join, so that the count stays
+    right whatever other relations a caller filters or annotates on (two counts on one
+    list do not multiply each other), with no GROUP BY on the outer rows.
     """
     counted = links.filter(**{field: OuterRef("pk")}).order_by().values(field)
-    return Coalesce(Subquery(counted.annotate(n=Count("*")).values("n")), 0)
+    count = Count(distinct, distinct=True) if distinct else Count("*")
+    return Coalesce(Subquery(counted.annotate(n=count).values("n")), 0)
 
 
 class ReaderVisible(models.Model):

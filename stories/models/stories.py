@@ -11,7 +11,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
 from stories import detection, discovery, richtext, search, textformat
-from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_story, unique_slug
+from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_row, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
 from stories.models.sections import Section
@@ -33,6 +33,35 @@ class StoryQuerySet(models.QuerySet):
         """
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    # One method per state, so that no caller works a state out again.
+
+    def scheduled(self):
+        """Published for a time still to come: readers see them from then on."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Story.Status.DRAFT)
+
+    def in_review(self):
+        return self.filter(status=Story.Status.IN_REVIEW)
+
+    def approved(self):
+        return self.filter(status=Story.Status.APPROVED)
+
+    def withdrawn(self):
+        return self.filter(status=Story.Status.WITHDRAWN)
+
+    def in_state(self, state):
+        """The stories in `state`: a status, or "scheduled" apart from "published"."""
+        return {
+            Story.Status.DRAFT: self.drafts,
+            Story.Status.IN_REVIEW: self.in_review,
+            Story.Status.APPROVED: self.approved,
+            "scheduled": self.scheduled,
+            Story.Status.PUBLISHED: self.published,
+            Story.Status.WITHDRAWN: self.withdrawn,
+        }[state]()
+
     def with_lead_images(self):
         """These stories with their lead images (and so the renditions) in the same query."""
         return self.select_related("lead_image")
@@ -49,7 +78,7 @@ class StoryQuerySet(models.QuerySet):
             self.select_related("section", "lead_image")
             # Cards never show the body, by far the largest column.
             .defer("body")
-            .annotate(source_count=count_per_story(Citation.objects.all(), "story"))
+            .annotate(source_count=count_per_row(Citation.objects.all(), "story"))
             .order_by(*NEWEST_FIRST)
         )
 
@@ -350,7 +379,7 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
         tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
-        shared = count_per_story(mentions, "story") + count_per_story(tagged, "object_id")
+        shared = count_per_row(mentions, "story") + count_per_row(tagged, "object_id")
         best = list(
             Story.objects.published()
             .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))

@@ -36,47 +36,108 @@ class StoryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# What each workflow action is called in messages ("… may not publish this story").
-ACTION_VERBS = {
-    "submit": "submit",
-    "send_back": "send back",
-    "approve": "approve",
-    "publish": "publish",
-    "unschedule": "unschedule",
-    "withdraw": "withdraw",
-    "reopen": "reopen",
+@dataclass(frozen=True)
+class Button:
+    """A workflow button of the story's change form."""
+
+    value: str  # posted as "transition"
+    label: str
+    done: str  # the message once done; {when} is the publication time
+
+
+@dataclass(frozen=True)
+class Action:
+    """One workflow action: the status change it makes, who may take it, who is told."""
+
+    name: str
+    sources: tuple  # the statuses it moves a story from
+    to: str
+    verb: str  # in refusals: "… may not {verb} this story"
+    # The permission it needs; "" when can() decides (the right to change the story).
+    permission: str = ""
+    # Why a comment is needed, for an action taken only with one.
+    needs_comment: str = ""
+    # Who is emailed ("approvers" or "authors"), with the subject and what was done.
+    tells: str = ""
+    notice: tuple = ("", "")
+    buttons: tuple = ()
+
+    @staticmethod
+    def between(source, to):
+        """The action that moves a story from status `source` to `to`, or None."""
+        return next((a for a in ACTIONS if source in a.sources and a.to == to), None)
+
+
+# The workflow, the one table every place reads: which status may follow which, and
+# the action (see can()) that moves it there; every change goes through
+# change_status(). Editors may publish straight from a draft or from review:
+# publishing is itself an editor's sign-off, recorded with their name, and breaking
+# news an editor writes has no one else to wait for. Reporters never publish. A
+# published story goes back to approved ("unschedule") only while it is still
+# scheduled. The order is the order of the buttons.
+ACTIONS = (
+    Action(
+        "submit", sources=(StoryStatus.DRAFT,), to=StoryStatus.IN_REVIEW, verb="submit",
+        tells="approvers", notice=("Waiting for review", "submitted this story for review"),
+        buttons=(Button("in_review", "Save and submit for review",
+                        "Submitted for review; the editors have been told."),),
+    ),
+    Action(
+        "send_back", sources=(StoryStatus.IN_REVIEW, StoryStatus.APPROVED),
+        to=StoryStatus.DRAFT, verb="send back", permission="stories.approve_story",
+        needs_comment="Sending a story back needs a comment telling its authors what to change.",
+        tells="authors", notice=("Sent back to you", "sent this story back to its authors"),
+        buttons=(Button("draft", "Save and send back",
+                        "Sent back to the authors with your comment."),),
+    ),
+    Action(
+        "approve", sources=(StoryStatus.IN_REVIEW,), to=StoryStatus.APPROVED, verb="approve",
+        permission="stories.approve_story",
+        buttons=(Button("approved", "Save and approve",
+                        "Approved; it can now be published or scheduled."),),
+    ),
+    Action(
+        "reopen", sources=(StoryStatus.WITHDRAWN,), to=StoryStatus.DRAFT, verb="reopen",
+        permission="stories.withdraw_story",
+        buttons=(Button("reopened", "Reopen as a draft", "Reopened as a draft."),),
+    ),
+    Action(
+        "publish",
+        sources=(StoryStatus.DRAFT, StoryStatus.IN_REVIEW, StoryStatus.APPROVED,
+                 StoryStatus.WITHDRAWN),
+        to=StoryStatus.PUBLISHED, verb="publish", permission="stories.publish_story",
+        # A scheduled story's email says "Scheduled" (StatusChangeNotice.notify()).
+        tells="authors", notice=("Published", "published this story"),
+        # "scheduled" is publishing at the time given in the form rather than now.
+        buttons=(
+            Button("published", "Save and publish now", "Published: readers can see it now."),
+            Button("scheduled", "Save and schedule",
+                   "Scheduled: readers will see it from {when}."),
+        ),
+    ),
+    Action(
+        "unschedule", sources=(StoryStatus.PUBLISHED,), to=StoryStatus.APPROVED,
+        verb="unschedule", permission="stories.publish_story",
+        buttons=(Button("unscheduled", "Unschedule",
+                        "Unscheduled: it is approved again, with no publication time."),),
+    ),
+    Action(
+        "withdraw", sources=(StoryStatus.PUBLISHED,), to=StoryStatus.WITHDRAWN,
+        verb="withdraw", permission="stories.withdraw_story",
+        buttons=(Button("withdrawn", "Withdraw",
+                        "Withdrawn: readers now get “410 Gone” at its address."),),
+    ),
+)  # fmt: skip
+ACTION = {action.name: action for action in ACTIONS}
+# The permission of each action on a story that is not a status change.
+OTHER_PERMISSIONS = {
+    "correct": "stories.add_correction",
+    "share": "stories.add_sharelink",
 }
 
 
 class StoryWorkflow(models.Model):
     """Story's workflow methods: roles, status changes, corrections, restores, presence."""
-
-    # Which status may follow which, and the action (see can()) that moves it there;
-    # every change goes through change_status(). Editors may publish straight from a
-    # draft or from review: publishing is itself an editor's sign-off, recorded with
-    # their name, and breaking news an editor writes has no one else to wait for.
-    # Reporters never publish. A published story goes back to approved ("unschedule")
-    # only while it is still scheduled.
-    TRANSITIONS = {
-        "draft": {"in_review": "submit", "published": "publish"},
-        "in_review": {"draft": "send_back", "approved": "approve", "published": "publish"},
-        "approved": {"draft": "send_back", "published": "publish"},
-        "published": {"approved": "unschedule", "withdrawn": "withdraw"},
-        "withdrawn": {"draft": "reopen", "published": "publish"},
-    }
-    # The permission each action needs. "change", "submit" and "restore" are decided by
-    # can() itself: reporters may change only their own drafts, holders of
-    # edit_any_story any story.
-    ACTION_PERMISSIONS = {
-        "send_back": "stories.approve_story",
-        "approve": "stories.approve_story",
-        "publish": "stories.publish_story",
-        "unschedule": "stories.publish_story",
-        "withdraw": "stories.withdraw_story",
-        "reopen": "stories.withdraw_story",
-        "correct": "stories.add_correction",
-        "share": "stories.add_sharelink",
-    }
 
     class Meta:
         abstract = True
@@ -94,7 +155,7 @@ class StoryWorkflow(models.Model):
         The one place the roles are decided: the admin's permission hooks, its buttons
         and bulk actions, and change_status() all ask here. Actions: "view", "change"
         (edit the text), "preview", "restore" (an old revision), the workflow actions
-        named in TRANSITIONS, "correct" and "share". Whether the story's status allows
+        of ACTIONS, "correct" and "share". Whether the story's status allows
         the action is change_status()'s business, not this method's.
         """
         if user is None or not user.is_authenticated or not user.is_active:
@@ -114,20 +175,24 @@ class StoryWorkflow(models.Model):
             return self.status == self.Status.DRAFT and self.is_author(user)
         if action == "preview":
             return self.can(user, "change") or (self.can(user, "view") and self.is_author(user))
-        if action not in self.ACTION_PERMISSIONS:
+        if action in OTHER_PERMISSIONS:
+            return user.has_perm(OTHER_PERMISSIONS[action])
+        if action not in ACTION:
             raise ValueError(f"{action!r} is not a story action.")
-        return user.has_perm(self.ACTION_PERMISSIONS[action])
+        return user.has_perm(ACTION[action].permission)
 
     def allowed_transitions(self, user):
         """{status: action} for the changes `user` may make to this story as it is now."""
         return {
-            self.Status(to): action
-            for to, action in self.TRANSITIONS[self.status].items()
-            if self.can(user, action) and not self._state_forbids(action)
+            self.Status(action.to): action.name
+            for action in ACTIONS
+            if self.status in action.sources
+            and self.can(user, action.name)
+            and not self._state_forbids(action.name)
         }
 
     def _state_forbids(self, action):
-        """Why the story's state forbids `action` beyond the TRANSITIONS table, or ""."""
+        """Why the story's state forbids `action` beyond the ACTIONS table, or ""."""
         if action == "unschedule" and not self.is_scheduled:
             return (
                 "Readers can already see this story, so it cannot be unscheduled; "
@@ -142,26 +207,24 @@ class StoryWorkflow(models.Model):
         ValidationError (the status does not, or something is missing), saying why.
         """
         to = self.Status(to)
-        action = self.TRANSITIONS[self.status].get(to)
+        action = Action.between(self.status, to)
         if action is None:
             raise ValidationError(
                 f"A story that is {self.get_status_display().lower()} cannot become "
                 f"{to.label.lower()}."
             )
-        if by is not None and not self.can(by, action):
+        if by is not None and not self.can(by, action.name):
             raise PermissionDenied(
-                f"{by.get_username()} may not {ACTION_VERBS[action]} this story: "
+                f"{by.get_username()} may not {action.verb} this story: "
                 "their role does not allow it."
             )
-        if reason := self._state_forbids(action):
+        if reason := self._state_forbids(action.name):
             raise ValidationError(reason)
-        if action == "send_back" and not comment.strip():
-            raise ValidationError(
-                "Sending a story back needs a comment telling its authors what to change."
-            )
+        if action.needs_comment and not comment.strip():
+            raise ValidationError(action.needs_comment)
         if to == self.Status.PUBLISHED and (problems := self.publication_problems()):
             raise ValidationError(problems)
-        return action
+        return action.name
 
     def change_status(self, to, *, by=None, comment="", when=None):
         """Move the story to status `to`, record who did it, and tell who acts next.
@@ -320,17 +383,20 @@ class StatusChangeNotice(models.Model):
 
     @property
     def action(self):
-        return self.story.TRANSITIONS[self.from_status].get(self.to_status, "")
+        action = Action.between(self.from_status, self.to_status)
+        return action.name if action else ""
 
     def recipients(self):
-        """Who must act: editors on a submission, the authors when sent back or published."""
+        """Who must act (the `tells` of the action): editors able to approve, or authors."""
+        action = Action.between(self.from_status, self.to_status)
+        tells = action.tells if action else ""
         users = get_user_model().objects.filter(is_active=True).exclude(email="")
-        if self.action == "submit":
+        if tells == "approvers":
             approvers = models.Q(is_superuser=True)
             approvers |= models.Q(groups__permissions__codename="approve_story")
             approvers |= models.Q(user_permissions__codename="approve_story")
             users = users.filter(approvers)
-        elif self.action in ("send_back", "publish"):
+        elif tells == "authors":
             users = users.filter(authored_stories=self.story_id)
         else:
             return []
@@ -345,15 +411,11 @@ class StatusChangeNotice(models.Model):
             return 0
         story = self.story
         who = (self.by.get_full_name() or self.by.get_username()) if self.by else "The system"
-        if self.action == "submit":
-            subject, what = "Waiting for review", "submitted this story for review"
-        elif self.action == "send_back":
-            subject, what = "Sent back to you", "sent this story back to its authors"
-        elif story.is_scheduled:
+        action = Action.between(self.from_status, self.to_status)
+        subject, what = action.notice
+        if action.name == "publish" and story.is_scheduled:
             subject = "Scheduled"
             what = f"scheduled this story for {local_time(story.published_at)}"
-        else:
-            subject, what = "Published", "published this story"
         lines = [f"{who} {what} at {local_time(self.at)}:", "", f"    {story.headline}", ""]
         if self.comment:
             lines += ["Comment:", "", self.comment, ""]

@@ -4,7 +4,7 @@ from django import template
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from stories.models import StatusChange, Story
+from stories.models import ACTION, StatusChange, Story
 
 register = template.Library()
 
@@ -16,7 +16,6 @@ def editors_desk(context):
     user = context["request"].user
     if not (user.has_perm("stories.view_story") or user.has_perm("stories.change_story")):
         return {"show": False}
-    now = timezone.now()
     latest = StatusChange.objects.filter(story=OuterRef("pk")).order_by("-at", "-pk")
     stories = (
         Story.objects.select_related("section")
@@ -26,11 +25,8 @@ def editors_desk(context):
         )
         .order_by()
     )
-    published = stories.filter(status=Story.Status.PUBLISHED)
-    sent_back = {Story.Status.IN_REVIEW, Story.Status.APPROVED}
-    my_drafts = list(
-        stories.filter(status=Story.Status.DRAFT, authors=user).order_by("-updated_at")[:DESK_ROWS]
-    )
+    sent_back = set(ACTION["send_back"].sources)
+    my_drafts = list(stories.drafts().filter(authors=user).order_by("-updated_at")[:DESK_ROWS])
     for story in my_drafts:
         story.sent_back = story.last_from in sent_back
     return {
@@ -41,35 +37,35 @@ def editors_desk(context):
             (
                 "Waiting for review",
                 "in_review",
-                stories.filter(status=Story.Status.IN_REVIEW).order_by("last_at")[:DESK_ROWS],
+                stories.in_review().order_by("last_at")[:DESK_ROWS],
                 "last_at",
                 "submitted",
             ),
             (
                 "Approved",
                 "approved",
-                stories.filter(status=Story.Status.APPROVED).order_by("last_at")[:DESK_ROWS],
+                stories.approved().order_by("last_at")[:DESK_ROWS],
                 "last_at",
                 "approved",
             ),
             (
                 "Scheduled",
                 "scheduled",
-                published.filter(published_at__gt=now).order_by("published_at")[:DESK_ROWS],
+                stories.scheduled().order_by("published_at")[:DESK_ROWS],
                 "published_at",
                 "goes up",
             ),
             (
                 "Recently published",
                 "published",
-                published.filter(published_at__lte=now).order_by("-published_at")[:DESK_ROWS],
+                stories.published().order_by("-published_at")[:DESK_ROWS],
                 "published_at",
                 "published",
             ),
             (
                 "Recently withdrawn",
                 "withdrawn",
-                stories.filter(status=Story.Status.WITHDRAWN).order_by("-last_at")[:DESK_ROWS],
+                stories.withdrawn().order_by("-last_at")[:DESK_ROWS],
                 "last_at",
                 "withdrawn",
             ),

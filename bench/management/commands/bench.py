@@ -28,27 +28,37 @@ its own once and reuses, so that its first run takes several minutes per databas
 """
 
 import contextlib
-import ctypes
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, get_commands
+
+from bench.harness import (
+    die_with_parent,
+    env_number,
+    fetch,
+    free_port,
+    parse_wrk,
+    postgres_problem,
+    recreate_postgres,
+    remove_sqlite,
+    row_counts,
+    server_environment,
+    sqlite_path,
+    stop_process_group,
+)
 
 BASE_DIR = Path(settings.BASE_DIR)
 BENCH_DIR = BASE_DIR / "var" / "bench"
@@ -57,7 +67,6 @@ STATIC_PAGE = "bench/story.html"
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 POSTGRES_NAME = "newsroom_bench"
 WRK = "wrk"
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 # Targets of issue 8, on a 2-core machine.
 STORY_UNCACHED_SHARE = 0.25
@@ -74,19 +83,6 @@ OWN_SETTINGS = (
     "DATABASE_URL", "DATABASE_REPLICA_URL", "DATABASE_TEST_NAME", "NEWSROOM_PAGE_CACHE",
     "CACHE_KEY_PREFIX", "PORT", "GUNICORN_BIND", "GUNICORN_ACCESS_LOG",
 )  # fmt: skip
-
-
-def env_number(name, default, kind=int):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        raise CommandError(f"{name}={value!r} is not a number.") from None
-    if number <= 0:
-        raise CommandError(f"{name}={value!r} must be more than 0.")
-    return number
 
 
 class Command(BaseCommand):
@@ -269,20 +265,15 @@ class Harness:
     # ---- subprocesses ------------------------------------------------------
 
     def environment(self, database_url, *, cache=False, port=None):
-        env = {k: v for k, v in os.environ.items() if k not in OWN_SETTINGS}
-        env.update(
-            DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY=self.secret_key,
+        env = server_environment(
+            database_url,
+            drop=OWN_SETTINGS,
+            secret_key=self.secret_key,
+            static_root=STATIC_ROOT,
+            page_cache=cache,
+            key_prefix="newsroom-bench",
             # testserver: the in-process phase's test client.
-            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-            # Plain HTTP on loopback: no HTTPS redirect (production redirects to HTTPS).
-            DJANGO_SECURE_SSL_REDIRECT="0",
-            DJANGO_STATIC_ROOT=str(STATIC_ROOT),
-            DATABASE_URL=database_url,
-            NEWSROOM_PAGE_CACHE="1" if cache else "0",
-            # Never share cached pages with a production Redis that REDIS_URL may name.
-            CACHE_KEY_PREFIX="newsroom-bench",
-            PYTHONUNBUFFERED="1",
+            allowed_hosts="127.0.0.1,localhost,testserver",
         )
         if port:
             env["PORT"] = str(port)
@@ -335,49 +326,26 @@ class Harness:
         """(the bench database's URL, None), or (None, why it cannot be used)."""
         if name == "sqlite":
             return f"sqlite:///{BENCH_DIR / 'newsroom-bench.sqlite3'}", None
-        try:
-            import psycopg
-
-            with psycopg.connect(f"{self.postgres_server}/postgres", connect_timeout=3):
-                pass
-        except Exception as exc:
-            return None, f"PostgreSQL at {self.postgres_server} did not answer ({exc})".strip()
+        if problem := postgres_problem(self.postgres_server):
+            return None, problem
         return f"{self.postgres_server}/{POSTGRES_NAME}", None
 
-    def story_count(self, name, url):
+    def story_count(self, url):
         """Stories in an existing bench database, or None if it has none or is not there."""
-        try:
-            if name == "sqlite":
-                path = Path(url.removeprefix("sqlite:///"))
-                if not path.exists():
-                    return None
-                with contextlib.closing(sqlite3.connect(path)) as db:
-                    return db.execute("SELECT count(*) FROM stories_story").fetchone()[0]
-            import psycopg
-
-            with psycopg.connect(url, connect_timeout=3) as db:
-                return db.execute("SELECT count(*) FROM stories_story").fetchone()[0]
-        except Exception:
-            return None
+        counts = row_counts(url, "stories_story")
+        return counts and counts[0]
 
     def fresh_database(self, name, url):
         if name == "sqlite":
-            path = Path(url.removeprefix("sqlite:///"))
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)
-            return
-        import psycopg
-
-        with psycopg.connect(f"{self.postgres_server}/postgres", autocommit=True) as db:
-            # Only ever the harness's own database, never the one tests use.
-            db.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
+            remove_sqlite(sqlite_path(url))
+        else:
+            recreate_postgres(self.postgres_server, POSTGRES_NAME)
 
     def run_database(self, name, url, *, export):
         run = {"database": name, "phases": {}}
         phases = run["phases"]
         env = self.environment(url)
-        reusing = self.reuse and self.story_count(name, url) == self.stories
+        reusing = self.reuse and self.story_count(url) == self.stories
         if reusing:
             self.say(f"{name}: reusing the bench database with {self.stories} stories")
         else:
@@ -482,12 +450,8 @@ class Harness:
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise CommandError(f"gunicorn exited with {server.returncode}; see {server.log}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"{base}/healthz", timeout=2) as response,
-            ):
-                if response.status == 200:
-                    return
+            if fetch(f"{base}/healthz", timeout=2)[0] == 200:
+                return
             time.sleep(0.2)
         raise CommandError(
             f"gunicorn did not answer /healthz within {timeout} s; see {server.log}"
@@ -497,18 +461,7 @@ class Harness:
         """Stops `process` and its process group: TERM, then KILL if it lingers."""
         if process in self.processes:
             self.processes.remove(process)
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        # Whatever it started that is still there (gunicorn workers of a master that died).
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process)
 
     def wrk_row(self, page, cache, url, *, server):
         row = {"page": page, "cache": cache, "url": "/" + url.split("/", 3)[-1]}
@@ -572,8 +525,7 @@ class Harness:
         if not files:
             return {"error": "no stories were exported"}
         database = BENCH_DIR / "import.sqlite3"
-        for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-            leftover.unlink(missing_ok=True)
+        remove_sqlite(database)
         env = self.environment(f"sqlite:///{database}")
         self.say(f"import: {len(files)} exported stories into a fresh SQLite database")
         self.manage("migrate", "--no-input", "--verbosity", "0", env=env)
@@ -589,11 +541,11 @@ class Harness:
         return result
 
     def measure_detection(self, database_url):
-        external = self.external("bench_detection", self.environment(database_url), issue=5)
-        if not external.get("missing"):
-            return {"bench_detection": external}
-        self.say("detection: bench_detection is missing; measuring the Gazetteer directly")
-        return {"bench_detection": external, "direct": detection_timing()}
+        return {
+            "bench_detection": self.external(
+                "bench_detection", self.environment(database_url), issue=5
+            )
+        }
 
     def search_options(self, runs):
         search_stories = env_number("BENCH_SEARCH_STORIES", 100_000)
@@ -928,76 +880,7 @@ def import_phase(folder):
     }
 
 
-def detection_timing(*, names=10_000, words=5_000, runs=100):
-    """The Gazetteer of `names` names over a text of `words` words: build and find times."""
-    import random
-
-    from bench.management.commands.bench_generate import (
-        FIRST_NAMES,
-        LAST_NAMES,
-        NOUNS,
-        PLACE_HEADS,
-        PLACE_TAILS,
-        TOPICS,
-    )
-    from stories.detection import Gazetteer
-
-    rng = random.Random(5)
-    pool = [f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES]
-    pool += [
-        f"{h}{t} {topic} Office" for h in PLACE_HEADS for t in PLACE_TAILS for topic in TOPICS
-    ]
-    rng.shuffle(pool)
-    known = pool[:names]
-    text_words = []
-    while len(text_words) < words:
-        text_words += rng.choice(known).split() if rng.random() < 0.03 else [rng.choice(NOUNS)]
-    text = " ".join(text_words)
-    started = time.perf_counter()
-    gazetteer = Gazetteer(enumerate(known))
-    build_ms = (time.perf_counter() - started) * 1000
-    times, found = [], 0
-    for _ in range(runs):
-        started = time.perf_counter()
-        found = len(gazetteer.find(text))
-        times.append((time.perf_counter() - started) * 1000)
-    return {
-        "names": len(known),
-        "words": len(text_words),
-        "build_ms": round(build_ms, 1),
-        "median_ms": round(statistics.median(times), 2),
-        "p99_ms": round(statistics.quantiles(times, n=100)[98], 2),
-        "matches": found,
-        "runs": runs,
-    }
-
-
 # ---- Helpers -----------------------------------------------------------------
-
-
-def die_with_parent():
-    """Run in gunicorn's master before it starts: it gets SIGTERM if the harness dies,
-    even of a SIGKILL that leaves no `finally` to run (its workers follow their master)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(url):
-    """(status, X-Cache header) of a GET of `url`; (None, None) if it fails."""
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            response.read()
-            return response.status, response.headers.get("X-Cache")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("X-Cache")
-    except OSError:
-        return None, None
 
 
 def warm_cache(url, *, in_a_row=20, most=300):
@@ -1016,36 +899,6 @@ def warm_cache(url, *, in_a_row=20, most=300):
         if hits >= in_a_row:
             return gets, True
     return most, bool(seen)
-
-
-_DURATION = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def duration_ms(text):
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    return float(match[1]) * _DURATION[match[2]] if match else None
-
-
-def parse_wrk(output):
-    """Requests per second, latency percentiles (ms) and errors from `wrk --latency`."""
-    result = {"latency_ms": {}, "socket_errors": {}, "non_2xx_3xx": 0}
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        result["requests_per_second"] = float(match[1])
-    if match := re.search(r"(\d+) requests in ([\d.]+\w+)", output):
-        result["requests"] = int(match[1])
-    for percent, value in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+\w+)", output, re.MULTILINE):
-        result["latency_ms"][f"p{percent}"] = round(duration_ms(value), 3)
-    if match := re.search(r"Latency\s+([\d.]+\w+)", output):
-        result["latency_ms"]["mean"] = round(duration_ms(match[1]), 3)
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    ):
-        result["socket_errors"] = dict(
-            zip(("connect", "read", "write", "timeout"), map(int, match.groups()), strict=True)
-        )
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        result["non_2xx_3xx"] = int(match[1])
-    return result
 
 
 def settle(group, *, quiet_share=0.1, most=120):
@@ -1312,13 +1165,6 @@ def runs_alone(run):
 
 
 def detection_summary(detection):
-    direct = detection.get("direct")
-    if direct:
-        return (
-            f"{direct['median_ms']} ms median, {direct['p99_ms']} ms p99 to find "
-            f"{direct['names']:,} known names in {direct['words']:,} words (Gazetteer built in "
-            f"{direct['build_ms']:.0f} ms; measured directly, bench_detection is missing)"
-        )
     external = detection.get("bench_detection", {})
     for figures in external.get("json", {}).values():
         if {"median_ms", "p99_ms"} <= figures.keys():

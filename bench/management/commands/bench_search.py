@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError
+
+from bench.harness import postgres_problem, recreate_postgres, remove_sqlite, row_counts
 
 BENCH_DIR = Path(settings.BASE_DIR) / "var" / "bench"
 SQLITE_PATH = BENCH_DIR / "search-bench.sqlite3"
@@ -153,13 +154,8 @@ class Harness:
             if self.given["sqlite"] and not path.exists():
                 return None, f"there is no {path}"
             return f"sqlite:///{path}", None
-        try:
-            import psycopg
-
-            with psycopg.connect(f"{self.postgres_url}/postgres", connect_timeout=3):
-                pass
-        except Exception as exc:  # any failure to connect means: no PostgreSQL here
-            return None, f"PostgreSQL at {self.postgres_url} did not answer ({exc})".strip()
+        if problem := postgres_problem(self.postgres_url):
+            return None, problem
         return f"{self.postgres_url}/{self.given['postgresql'] or POSTGRES_NAME}", None
 
     def environment(self, url):
@@ -180,7 +176,7 @@ class Harness:
     def run_database(self, name, url):
         env = self.environment(url)
         run = {"phases": {}}
-        counts = None if self.fresh else existing_counts(name, url)
+        counts = None if self.fresh else row_counts(url, "stories_story", "stories_search")
         if self.given[name]:
             if not counts or not counts[0]:
                 raise CommandError(f"{url} holds no stories to search.")
@@ -233,33 +229,9 @@ class Harness:
         if self.given[name]:
             raise CommandError(f"{url} was given to be measured, never made again.")
         if name == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-            return
-        import psycopg
-
-        with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as db:
-            # Only ever this command's own database.
-            db.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)')
-            db.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
-
-
-def existing_counts(name, url):
-    """(stories, index rows) in the bench database, or None when it is not usable."""
-    sql_stories = "SELECT count(*) FROM stories_story"
-    sql_index = "SELECT count(*) FROM stories_search"
-    with contextlib.suppress(Exception):
-        if name == "sqlite":
-            path = Path(url.removeprefix("sqlite:///"))
-            if not path.exists():
-                return None
-            with contextlib.closing(sqlite3.connect(path)) as db:
-                return db.execute(sql_stories).fetchone()[0], db.execute(sql_index).fetchone()[0]
-        import psycopg
-
-        with psycopg.connect(url, connect_timeout=3) as db:
-            return db.execute(sql_stories).fetchone()[0], db.execute(sql_index).fetchone()[0]
-    return None
+            remove_sqlite(SQLITE_PATH)
+        else:
+            recreate_postgres(self.postgres_url, POSTGRES_NAME)
 
 
 # ---- The measuring, in the subprocess on the bench database -------------------------

@@ -11,8 +11,6 @@ or timeout, a worker that died or timed out, or a page that no longer answers af
 Every process it starts is stopped when it ends, however it ends; wrk stops by itself.
 """
 
-import contextlib
-import ctypes
 import json
 import os
 import random
@@ -20,17 +18,25 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError
 from django.urls import reverse
+
+from bench.harness import (
+    die_with_parent,
+    env_number,
+    fetch,
+    free_port,
+    parse_wrk,
+    remove_sqlite,
+    server_environment,
+    stop_process_group,
+)
 
 WORK_DIR = Path(settings.BASE_DIR) / "var" / "loadtest"
 LUA_SCRIPT = Path(__file__).with_suffix(".lua")
@@ -38,15 +44,6 @@ LUA_SCRIPT = Path(__file__).with_suffix(".lua")
 # (WEB_CONCURRENCY and GUNICORN_THREADS size the server as for `make serve`).
 OWN_SETTINGS = ("DJANGO_", "DATABASE_", "NEWSROOM_", "CACHE_KEY_PREFIX", "REDIS_URL",
                 "GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "PORT")  # fmt: skip
-
-
-def env_number(name, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise CommandError(f"{name}={value!r} must be a whole number of at least 1.")
-    return int(value)
 
 
 class Command(BaseCommand):
@@ -110,20 +107,14 @@ class Harness:
         self.command.stdout.flush()
 
     def environment(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
-        env.update(
-            DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-            DJANGO_ALLOWED_HOSTS="127.0.0.1",
-            # Plain HTTP on loopback, so no redirect to HTTPS.
-            DJANGO_SECURE_SSL_REDIRECT="0",
-            DATABASE_URL=f"sqlite:///{self.database}",
-            DJANGO_STATIC_ROOT=str(WORK_DIR / "static"),
-            NEWSROOM_PAGE_CACHE="1",
-            CACHE_KEY_PREFIX="newsroom-loadtest",
-            PYTHONUNBUFFERED="1",
+        return server_environment(
+            f"sqlite:///{self.database}",
+            drop=OWN_SETTINGS,
+            secret_key=secrets.token_urlsafe(50),
+            static_root=WORK_DIR / "static",
+            page_cache=True,
+            key_prefix="newsroom-loadtest",
         )
-        return env
 
     def manage(self, *args, timeout=600):
         result = subprocess.run(
@@ -142,8 +133,7 @@ class Harness:
 
     def run(self, *, stories):
         WORK_DIR.mkdir(parents=True, exist_ok=True)
-        for leftover in WORK_DIR.glob("loadtest.sqlite3*"):
-            leftover.unlink()
+        remove_sqlite(self.database)
         self.say(f"Generating {stories} stories into {self.database} ...")
         started = time.monotonic()
         self.manage("migrate", "--no-input", "-v0")
@@ -175,11 +165,12 @@ class Harness:
         (WORK_DIR / "wrk.txt").write_text(completed.stdout + completed.stderr)
         if completed.returncode:
             return {"problems": [f"wrk failed: {completed.stderr.strip() or completed.stdout}"]}
-        figures = parse_wrk(completed.stdout)
+        figures = {"requests": 0, "requests_per_second": 0.0, **parse_wrk(completed.stdout)}
+        figures["error_statuses"] = error_statuses(completed.stdout)
         self.say(
             f"  {figures['requests']} requests, {figures['requests_per_second']:.0f} req/s, "
-            f"p50 {figures['latency_ms'].get('50%', 0):.1f} ms, "
-            f"p99 {figures['latency_ms'].get('99%', 0):.1f} ms"
+            f"p50 {figures['latency_ms'].get('p50', 0):.1f} ms, "
+            f"p99 {figures['latency_ms'].get('p99', 0):.1f} ms"
         )
         if figures["requests"] == 0:
             problems.append("no request completed")
@@ -221,7 +212,7 @@ class Harness:
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
                 raise CommandError(f"gunicorn exited; see {WORK_DIR / 'gunicorn.log'}")
-            if fetch(base + "/healthz") == 200:
+            if fetch(base + "/healthz", timeout=30)[0] == 200:
                 self.say(f"Serving on {base} (gunicorn, DEBUG off)")
                 return base
             time.sleep(0.2)
@@ -231,20 +222,12 @@ class Harness:
         if self.server is None:
             return
         server, self.server = self.server, None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        # Any worker its master left behind.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_process_group(server)
         server.log.close()
 
     def check_pages(self, base, paths):
-        failing = [(path, status) for path in paths if (status := fetch(base + path)) != 200]
+        statuses = [(path, fetch(base + path, timeout=30)[0]) for path in paths]
+        failing = [(path, status) for path, status in statuses if status != 200]
         return [f"{path} answered {status}" for path, status in failing[:10]] + (
             [f"... and {len(failing) - 10} more"] if len(failing) > 10 else []
         )
@@ -298,53 +281,9 @@ def reader_paths():
     return paths
 
 
-def parse_wrk(output):
-    figures = {
-        "requests": 0,
-        "requests_per_second": 0.0,
-        "latency_ms": {},
-        "socket_errors": {},
-        "non_2xx_3xx": 0,
-        "error_statuses": {},
-    }
-    if match := re.search(r"(\d+) requests in", output):
-        figures["requests"] = int(match[1])
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        figures["requests_per_second"] = float(match[1])
-    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-    for percent, value, unit in re.findall(r"^\s+(\d+%)\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M):
-        figures["latency_ms"][percent] = round(float(value) * units[unit], 3)
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    ):
-        figures["socket_errors"] = dict(
-            zip(("connect", "read", "write", "timeout"), map(int, match.groups()), strict=True)
-        )
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        figures["non_2xx_3xx"] = int(match[1])
+def error_statuses(output):
+    """Answers that were not 2xx or 3xx, by status, as loadtest.lua reports them."""
+    statuses = {}
     for status, count in re.findall(r"^LOADTEST status (\d+) (\d+)$", output, re.M):
-        figures["error_statuses"][status] = figures["error_statuses"].get(status, 0) + int(count)
-    return figures
-
-
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def die_with_parent():
-    """In the server's process: get SIGTERM if the harness dies without cleaning up."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        statuses[status] = statuses.get(status, 0) + int(count)
+    return statuses
