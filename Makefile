@@ -44,8 +44,12 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin --url http://127.0.0.1:$(PORT)
 	@echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/python manage.py run_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# `run` and `serve` start the background task worker beside the web server and stop it
+# with it (see README, "Background tasks").
 # Production settings on this machine: DEBUG off, collected static files served by
 # whitenoise, gunicorn workers sized from the CPU count (newsroom/gunicorn.conf.py).
 # A secret key is made once in var/ unless DJANGO_SECRET_KEY is set. Plain HTTP on
@@ -58,8 +62,10 @@ serve: install var/secret_key
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}" \
-	sh -c '$(BIN)/python manage.py collectstatic --no-input --verbosity 0 && \
-	PORT=$(PORT) exec $(BIN)/gunicorn --config newsroom/gunicorn.conf.py newsroom.wsgi'
+	sh -c '$(BIN)/python manage.py collectstatic --no-input --verbosity 0 || exit; \
+	$(BIN)/python manage.py run_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	PORT=$(PORT) $(BIN)/gunicorn --config newsroom/gunicorn.conf.py newsroom.wsgi'
 
 # Generates BENCH_STORIES stories (default 10000) into its own SQLite database (and
 # newsroom_bench on the local PostgreSQL when it answers), loads the reader pages with

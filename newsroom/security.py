@@ -4,11 +4,16 @@ The policies themselves are settings (CONTENT_SECURITY_POLICY, SECURE_*, AXES_*)
 this module holds only what Django, django-csp and django-axes do not do alone.
 """
 
+import re
+
 from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -61,6 +66,38 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def forget_own_failures(sender, request, user, **kwargs):
+    """A sign-in forgets the failures for its account from its address, and no others."""
+    address = getattr(request, "axes_ip_address", None)
+    if address is not None:
+        AccessAttempt.objects.filter(username=user.get_username(), ip_address=address).delete()
+
+
+def connect_signals():
+    user_logged_in.connect(forget_own_failures, dispatch_uid="newsroom.security")
+
+
+class SiteNameValidator:
+    """Refuses a password containing a word of the site's name, such as "newsroom2026"."""
+
+    def words(self):
+        return set(re.findall(r"[^\W\d_]{4,}", settings.NEWSROOM_SITE_NAME.casefold()))
+
+    def validate(self, password, user=None):
+        folded = password.casefold()
+        found = sorted(word for word in self.words() if word in folded)
+        if found:
+            raise ValidationError(
+                "This password contains “%(word)s”, from the site's name: it is among the "
+                "first guesses of anyone trying to break in.",
+                code="password_contains_site_name",
+                params={"word": found[0]},
+            )
+
+    def get_help_text(self):
+        return f"Your password can’t contain the site’s name, “{settings.NEWSROOM_SITE_NAME}”."
 
 
 def client_ip(request):

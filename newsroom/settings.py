@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "reversion",
+    "django_tasks",
+    "django_tasks_db",
     "stories",
     # Benchmark and load tooling (`make bench`, `make loadtest`); no models, no URLs.
     "bench",
@@ -137,8 +139,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    # Django's list of 20,000 common passwords, and the site's own name ("newsroom2026"):
+    # the first guesses of anyone trying one password against many accounts.
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "newsroom.security.SiteNameValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -214,11 +222,25 @@ NEWSROOM_SITE_NAME = env_str("NEWSROOM_SITE_NAME", "Newsroom")
 # The read API (/api/): how many requests one address may make without an API token.
 NEWSROOM_API_ANON_RATE = env_rate("NEWSROOM_API_ANON_RATE", "120/min")
 
-# Feeds read by `manage.py ingest_sources`: seconds to wait, the largest feed, and whether
+# Feeds read by `manage.py ingest_sources`: seconds the whole fetch of one feed may take
+# (a deadline, not a time per read), the largest feed, and whether
 # private, loopback and link-local addresses may be fetched (only for tests or an intranet).
 NEWSROOM_INGEST_TIMEOUT = env_int("NEWSROOM_INGEST_TIMEOUT", 10, minimum=1)
 NEWSROOM_INGEST_MAX_BYTES = env_int("NEWSROOM_INGEST_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 NEWSROOM_INGEST_ALLOW_PRIVATE = env_bool("NEWSROOM_INGEST_ALLOW_PRIVATE", False)
+
+# Background tasks (django-tasks): notification mail, CDN purges and the scheduled feed
+# ingest run in a worker process (`manage.py run_worker`, which `make run` and `make
+# serve` start), never in an editor's request. The database backend needs nothing more
+# running; another django-tasks backend can be named instead.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("NEWSROOM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Feeds the worker reads into the sources inbox every NEWSROOM_INGEST_EVERY_MINUTES.
+NEWSROOM_INGEST_FEEDS = env_list("NEWSROOM_INGEST_FEEDS", [])
+NEWSROOM_INGEST_EVERY_MINUTES = env_int("NEWSROOM_INGEST_EVERY_MINUTES", 30, minimum=1)
 
 # Uploaded images: the largest file, and the most pixels counting every frame of an animation.
 NEWSROOM_IMAGE_MAX_BYTES = env_int("NEWSROOM_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
@@ -301,16 +323,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sign-in throttling (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords in a
-# row for one account from one address, that pair is locked out for the cool-off time.
+# Sign-in throttling (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords
+# from one address (whatever the accounts: password spraying), or for one account (from
+# whatever addresses), that address or account is locked out for the cool-off time.
 AUTHENTICATION_BACKENDS = [
     "newsroom.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("NEWSROOM_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# axes would forget every failure from the address and for the account on a sign-in, so
+# one account of their own would let a sprayer start again; a sign-in forgets only its
+# own account's failures from its own address (newsroom.security.forget_own_failures).
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "newsroom.security.locked_out"
 

@@ -31,3 +31,8 @@ class StoriesConfig(AppConfig):
     def ready(self):
         # After every migrate: `make run` and `make serve` migrate before serving.
         post_migrate.connect(analyze_sqlite, sender=self)
+        from newsroom import security
+        from stories import tagging
+
+        tagging.connect()
+        security.connect_signals()

@@ -6,9 +6,17 @@ both with <link rel="alternate">. Each item carries the story's type of work as 
 category in the schema.org vocabulary (NewsArticle, AnalysisNewsArticle...) and its
 coverage (sources, publishers, dates) in the newsroom's own namespace, and the time of
 its latest update, correction or live update as <updated> (<atom:updated> in RSS).
+
+Nothing an editor typed reaches a feed as markup. Feed readers take RSS titles,
+descriptions and categories for HTML as often as for text, so text fields go out
+through feed_text() (no "<" or ">" left to start a tag, whichever way they are read)
+and descriptions through feed_html() (escaped text, or HTML through the stories'
+sanitiser).
 """
 
 import copy
+import re
+from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +28,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
 from taggit.models import Tag
 
+from stories import richtext
 from stories.models import Entity, LiveUpdate, Section, Story, Thread
 from stories.views import author_name, author_url
 
@@ -39,7 +48,7 @@ def write_coverage(handler, coverage):
     handler.startElement("newsroom:coverage", attributes)
     for group in coverage.by_publisher:
         handler.addQuickElement(
-            "newsroom:publisher", group.name, {"sources": str(len(group.citations))}
+            "newsroom:publisher", feed_text(group.name), {"sources": str(len(group.citations))}
         )
     handler.endElement("newsroom:coverage")
 
@@ -70,7 +79,59 @@ class NewsroomAtom(Atom1Feed):
         write_coverage(handler, item["coverage"])
 
 
-class StoryFeed(Feed):
+# Characters XML 1.0 cannot carry at all: Django's feed writer refuses them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
+
+
+def feed_text(value):
+    """Plain text for a feed field a reader may show as text or as HTML.
+
+    As text it reads as typed; as HTML, a "<" or ">" can never open a tag: it is an
+    entity (so a reader showing it as text shows "&lt;" for one, the lesser harm).
+    """
+    return _NOT_XML.sub("", value or "").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def feed_html(*, text="", html=""):
+    """A feed description: plain `text` escaped, or `html` sanitised (search snippets
+    keep their <mark>ed matches)."""
+    if html:
+        return _NOT_XML.sub("", richtext.sanitise(html, extra_tags={"mark"}))
+    return escape(_NOT_XML.sub("", text or ""), quote=False)
+
+
+class TextFieldsMixin:
+    """Every title, name and category of a feed through feed_text().
+
+    Feed calls _get_dynamic_attr() for every field it writes, so this is the one place
+    that sees them all, whichever method of a subclass supplies them.
+    """
+
+    def _get_dynamic_attr(self, attname, obj, default=None):
+        value = super()._get_dynamic_attr(attname, obj, default)
+        if attname in TEXT_FIELDS and isinstance(value, str):
+            return feed_text(value)
+        if attname in ("categories", "item_categories") and value:
+            return [feed_text(str(category)) for category in value]
+        return value
+
+
+# The attributes of a Feed whose values are text. Links, dates and ids are not, and
+# item_description is HTML, made by feed_html().
+TEXT_FIELDS = {
+    "title",
+    "subtitle",
+    "description",
+    "author_name",
+    "feed_copyright",
+    "item_title",
+    "item_author_name",
+    "item_comments",
+    "item_copyright",
+}
+
+
+class StoryFeed(TextFieldsMixin, Feed):
     feed_type = NewsroomRss
     language = settings.LANGUAGE_CODE
 
@@ -131,7 +192,7 @@ class StoryFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.dek
+        return feed_html(text=item.dek)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -207,7 +268,10 @@ class SectionAtomFeed(AtomFeedMixin, SectionFeed):
 
 class EntityFeed(StoryFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Entity, slug=slug)
+        entity = get_object_or_404(Entity, slug=slug)
+        if not self.stories(entity).exists():
+            raise Http404(f"No published stories name {slug!r}.")
+        return entity
 
     def stories(self, entity):
         return Story.objects.published().filter(mentions__entity=entity)

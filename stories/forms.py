@@ -204,4 +204,4 @@ class ImageForm(forms.ModelForm):
         # What is saved is the checked, re-encoded copy, never the upload as sent.
         clean = images.clean_upload(upload)
         self.instance.width, self.instance.height = clean.width, clean.height
-        return clean.as_file(upload.name)
+        return clean.as_file()

@@ -6,8 +6,8 @@ file and focal point, and stores what comes back.
 
 import hashlib
 import io
+import secrets
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,11 +59,13 @@ class CleanImage:
     def extension(self):
         return ACCEPTED_FORMATS[self.format]
 
-    def as_file(self, original_name):
-        """The content as a file named after the upload, with the extension of its real format."""
-        stem = PurePosixPath(original_name or "").stem
-        stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem).strip("-_")[:80]
-        return ContentFile(self.content, name=f"{stem or 'image'}.{self.extension}")
+    def as_file(self):
+        """The content as a file of a random name, with the extension of its real format.
+
+        Not the uploaded file's name: stored files are public at their URLs, and
+        "minister-resigns.jpg" would give away a story before it is published.
+        """
+        return ContentFile(self.content, name=f"{secrets.token_hex(16)}.{self.extension}")
 
 
 def looks_like_svg(head):

@@ -3,7 +3,9 @@
 Fetching never reaches the newsroom's own network by accident: the host's every
 address must be public, checked when the name is resolved and again against the
 address actually connected to (a name may resolve differently the second time), and
-on every redirect. The answer must come within a timeout and fit a size limit.
+on every redirect. The whole fetch (connecting, redirects, headers and body) must end
+within a wall-clock deadline, however slowly a server dribbles its bytes, and the
+answer must fit a size limit.
 Private, loopback and link-local addresses are allowed only when the setting
 NEWSROOM_INGEST_ALLOW_PRIVATE says so (tests, an intranet).
 
@@ -12,6 +14,7 @@ never imported in part. What becomes of the items is Source.objects.add_new()'s
 business.
 """
 
+import contextlib
 import functools
 import html
 import http.client
@@ -19,6 +22,8 @@ import io
 import ipaddress
 import re
 import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -95,50 +100,128 @@ def read_file(path, *, max_bytes):
     return data
 
 
+class _Deadline:
+    """The wall-clock end of one fetch: when it comes, every socket of the fetch is shut.
+
+    A socket's timeout bounds each read, not their sum: a server sending a byte a
+    second would never trip it. Shutting the sockets from a timer thread ends whatever
+    read is waiting, in the headers or the body, on any redirect.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.passed = False
+        self._sockets = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._end = time.monotonic() + self.seconds
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+
+    def remaining(self):
+        """Seconds left, as a socket timeout (which must not be 0: that means no waiting)."""
+        return max(self._end - time.monotonic(), 0.001)
+
+    def watch(self, sock):
+        with self._lock:
+            self._sockets.append(sock)
+            passed = self.passed
+        if passed:
+            _shut(sock)
+
+    def _expire(self):
+        with self._lock:
+            self.passed = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock):
+    # The plain socket's shutdown, also for TLS: no TLS goodbye from this thread. A
+    # socket already closed (or detached by wrapping it in TLS) has nothing to shut.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 def fetch(url, *, timeout, max_bytes, allow_private):
-    """The body at http(s) `url`: public addresses only, unless `allow_private`."""
+    """The body at http(s) `url`: public addresses only, unless `allow_private`.
+
+    The whole fetch takes at most `timeout` seconds (name lookups aside: they are the
+    resolver's to time out); FeedError says so when the deadline cuts it short.
+    """
     try:
         host = urllib.parse.urlsplit(url).hostname
     except ValueError as exc:
         raise FeedError(f"is not a valid URL ({exc})") from None
     if not host:
         raise FeedError("has no host name")
-    check_host(host, allow_private=allow_private)
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        _GuardedHTTPHandler(allow_private=allow_private),
-        _GuardedHTTPSHandler(allow_private=allow_private),
-        _GuardedRedirectHandler(allow_private=allow_private),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-        urllib.request.UnknownHandler(),
-    ):
-        opener.add_handler(handler)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > max_bytes:
-                raise FeedError(f"is {int(length):,} bytes, over the limit of {max_bytes:,}")
-            data = response.read(max_bytes + 1)
-    except FeedError:
-        raise
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"the server answered {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, FeedError):
-            raise reason from None
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise FeedError(f"no answer within {timeout} seconds") from None
-        raise FeedError(f"cannot be fetched ({reason})") from None
-    except TimeoutError:
-        raise FeedError(f"no answer within {timeout} seconds") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise FeedError(f"cannot be fetched ({exc})") from None
+    with _Deadline(timeout) as deadline:
+        check_host(host, allow_private=allow_private)
+        opener = urllib.request.OpenerDirector()
+        for handler in (
+            _GuardedHTTPHandler(allow_private=allow_private, deadline=deadline),
+            _GuardedHTTPSHandler(allow_private=allow_private, deadline=deadline),
+            _GuardedRedirectHandler(allow_private=allow_private),
+            urllib.request.HTTPDefaultErrorHandler(),
+            urllib.request.HTTPErrorProcessor(),
+            urllib.request.UnknownHandler(),
+        ):
+            opener.add_handler(handler)
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        chunks = []
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                length = response.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) > max_bytes:
+                    raise FeedError(f"is {int(length):,} bytes, over the limit of {max_bytes:,}")
+                while (left := max_bytes + 1 - sum(map(len, chunks))) > 0:
+                    if not (chunk := response.read1(left)):
+                        break
+                    chunks.append(chunk)
+        except FeedError:
+            raise
+        except Exception as exc:
+            if not deadline.passed:
+                raise FeedError(_failure(exc, timeout=timeout)) from None
+        # Whatever ended the fetch once the deadline had passed (an error, or a body
+        # that simply stopped), the deadline is the reason.
+        if deadline.passed:
+            received = sum(map(len, chunks))
+            if not received:
+                raise FeedError(f"no answer within {timeout} seconds")
+            raise FeedError(
+                f"stopped after {timeout} seconds, the limit for the whole fetch, "
+                f"with {received:,} bytes received"
+            )
+    data = b"".join(chunks)
     if len(data) > max_bytes:
         raise FeedError(f"is larger than the limit of {max_bytes:,} bytes")
     return data
+
+
+def _failure(exc, *, timeout):
+    """What went wrong in a fetch, in words for the person running it."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the server answered {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, FeedError):
+            return str(reason)
+        if isinstance(reason, TimeoutError | socket.timeout):
+            return f"no answer within {timeout} seconds"
+        return f"cannot be fetched ({reason})"
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout} seconds"
+    if isinstance(exc, OSError | http.client.HTTPException):
+        return f"cannot be fetched ({exc})"
+    raise exc
 
 
 def check_host(host, *, allow_private):
@@ -172,13 +255,24 @@ def check_address(address, *, host, allow_private):
 
 
 class _GuardedConnectionMixin:
-    """Checks the address actually connected to, whatever the name resolved to before."""
+    """Checks the address actually connected to, whatever the name resolved to before;
+    puts the connection's sockets under the fetch's deadline."""
 
-    def __init__(self, *args, allow_private, **kwargs):
+    def __init__(self, *args, allow_private, deadline, **kwargs):
         super().__init__(*args, **kwargs)
         self.allow_private = allow_private
+        self.deadline = deadline
+        create_connection = self._create_connection
+
+        def create_watched_connection(*args, **kwargs):
+            sock = create_connection(*args, **kwargs)
+            deadline.watch(sock)
+            return sock
+
+        self._create_connection = create_watched_connection
 
     def connect(self):
+        self.timeout = min(self.timeout, self.deadline.remaining())
         super().connect()
         try:
             check_address(
@@ -194,26 +288,55 @@ class _GuardedHTTPConnection(_GuardedConnectionMixin, http.client.HTTPConnection
 
 
 class _GuardedHTTPSConnection(_GuardedConnectionMixin, http.client.HTTPSConnection):
-    pass
+    def __init__(self, *args, deadline, **kwargs):
+        super().__init__(*args, deadline=deadline, **kwargs)
+        self._context = _WatchedTLSContext(self._context, deadline)
+
+
+class _WatchedTLSContext:
+    """An SSLContext whose sockets are under the deadline from before their handshake.
+
+    Wrapping detaches the plain socket, so the TLS socket is the one to shut; a server
+    could otherwise stretch the handshake out byte by byte.
+    """
+
+    def __init__(self, context, deadline):
+        self._context = context
+        self._deadline = deadline
+
+    def __getattr__(self, name):
+        return getattr(self._context, name)
+
+    def wrap_socket(self, sock, **kwargs):
+        tls = self._context.wrap_socket(sock, do_handshake_on_connect=False, **kwargs)
+        self._deadline.watch(tls)
+        tls.do_handshake()
+        return tls
 
 
 class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, *, allow_private):
+    def __init__(self, *, allow_private, deadline):
         super().__init__()
         self.allow_private = allow_private
+        self.deadline = deadline
 
     def http_open(self, req):
-        connection = functools.partial(_GuardedHTTPConnection, allow_private=self.allow_private)
+        connection = functools.partial(
+            _GuardedHTTPConnection, allow_private=self.allow_private, deadline=self.deadline
+        )
         return self.do_open(connection, req)
 
 
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, *, allow_private):
+    def __init__(self, *, allow_private, deadline):
         super().__init__()
         self.allow_private = allow_private
+        self.deadline = deadline
 
     def https_open(self, req):
-        connection = functools.partial(_GuardedHTTPSConnection, allow_private=self.allow_private)
+        connection = functools.partial(
+            _GuardedHTTPSConnection, allow_private=self.allow_private, deadline=self.deadline
+        )
         return self.do_open(connection, req, context=self._context)
 
 

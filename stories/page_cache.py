@@ -29,6 +29,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
+from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ def content_changed(*, keys=()):
     def drop():
         cache.delete(STATE_KEY)
         mark_stamp()
-        purger().purge(sorted(set(keys)))
+        if not isinstance(purger(), NoPurge):
+            # By the task worker: a slow CDN never holds up the editor's save.
+            purge_cdn.enqueue(sorted(set(keys)))
 
     transaction.on_commit(drop)
 
@@ -255,3 +258,8 @@ class HttpPurge:
 
 def purger():
     return import_string(settings.NEWSROOM_PURGE_BACKEND)()
+
+
+@task()
+def purge_cdn(keys):
+    purger().purge(keys)

@@ -42,10 +42,11 @@ class Block:
     text: str
 
 
-def sanitise(html):
+def sanitise(html, *, extra_tags=frozenset()):
+    """`html` with only the allowed tags and links; `extra_tags` (attribute-free) as well."""
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | set(extra_tags),
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=None,

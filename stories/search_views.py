@@ -9,6 +9,7 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.http import urlencode
 
 from stories import search
+from stories.feeds import TextFieldsMixin, feed_html
 from stories.models import Entity, Section, Story
 
 FEED_LENGTH = 30
@@ -139,7 +140,7 @@ def search_page(request):
     )
 
 
-class SearchFeed(Feed):
+class SearchFeed(TextFieldsMixin, Feed):
     """The best results of a search, as RSS: a reader can follow a search."""
 
     feed_type = Rss201rev2Feed
@@ -172,7 +173,7 @@ class SearchFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.snippet or item.dek
+        return feed_html(html=item.snippet) if item.snippet else feed_html(text=item.dek)
 
     def item_pubdate(self, item):
         return item.published_at

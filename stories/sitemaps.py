@@ -94,7 +94,8 @@ class TagSitemap(Sitemap):
 
     def items(self):
         tagged = Story.objects.published().filter(tags=OuterRef("pk"))
-        return Tag.objects.filter(Exists(tagged)).order_by("slug")
+        # A tag with no slug has no page to list (stories.tagging gives every new one a slug).
+        return Tag.objects.filter(Exists(tagged)).exclude(slug="").order_by("slug")
 
     def location(self, tag):
         return reverse("stories:tag", kwargs={"slug": tag.slug})

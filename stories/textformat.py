@@ -7,8 +7,10 @@ exactly one newline.
 
 Decisions the format leaves open, made here:
 
-- Lines end with LF. A CR, any other control character except tab, and a byte order
-  mark are malformed, as are lines of only spaces (they look blank but are not).
+- Lines end with LF, or CRLF as files saved on Windows have them (read as LF, as is
+  a UTF-8 byte order mark at the start: FORMAT.md says so). A CR on its own and any
+  other control character except tab are malformed, as are lines of only spaces (they
+  look blank but are not).
 - Every block except the source lines is one line. Text is kept exactly as written,
   spaces at either end included.
 - A body block is a subheading when it has at most 12 words and its last non-space
@@ -24,7 +26,6 @@ Decisions the format leaves open, made here:
   half-way on a too-long value.
 """
 
-import codecs
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -136,9 +137,8 @@ def _shown(text, limit=60):
 
 
 def decode(data):
-    """The text of a file's bytes, which must be UTF-8 without a byte order mark."""
-    if data.startswith(codecs.BOM_UTF8):
-        raise FormatError(1, "expected text, found a UTF-8 byte order mark; save without one")
+    """The text of a file's bytes, which must be UTF-8 (any byte order mark kept, for
+    the reader to drop)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -167,12 +167,17 @@ def parse(text, *, name=None):
 
 class _Reader:
     def __init__(self, text):
+        # As saved on Windows: one mark at the start, CRLF line endings.
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
         if text.startswith("\ufeff"):
-            raise FormatError(1, "expected text, found a byte order mark (U+FEFF); remove it")
+            # A title starting with one could not be written back: it would be dropped.
+            raise FormatError(1, "found a second byte order mark (U+FEFF); remove it")
         if bad := _CONTROL.search(text):
             line = text.count("\n", 0, bad.start()) + 1
             if bad.group() == "\r":
-                raise FormatError(line, "found a carriage return (CR); use LF line endings")
+                raise FormatError(
+                    line, "found a carriage return (CR) without a line feed; use LF line endings"
+                )
             raise FormatError(
                 line, f"found the control character U+{ord(bad.group()):04X}; remove it"
             )
@@ -544,6 +549,9 @@ def _check_representable(document):
         ("full-story headline", document.full_headline),
     ]:
         one_line(what, text)
+    if document.title.startswith("\ufeff"):
+        # At the very start of a file it is taken for a byte order mark and dropped.
+        raise NotRepresentable("the title starts with a byte order mark (U+FEFF)")
     if not document.summary:
         raise NotRepresentable("the summary is empty")
     for n, text in enumerate(document.summary, 1):

@@ -252,14 +252,17 @@ def section_detail(request, path):
 
 def entity_detail(request, slug):
     entity = get_object_or_404(Entity, slug=slug)
-    stories = Story.objects.published().filter(mentions__entity=entity)
+    page = paginate(request, Story.objects.published().filter(mentions__entity=entity))
+    if not page.paginator.count:
+        # Named only in drafts (or nowhere yet): not the readers' business, as for tags.
+        raise Http404(f"No published stories name {slug!r}.")
     return render(
         request,
         "stories/entity_detail.html",
         {
             "entity": entity,
             "description": entity.description or listing_description(entity.name),
-            "page": paginate(request, stories),
+            "page": page,
             "related_entities": entity.related_entities(limit=RELATED_ENTITY_COUNT),
         },
     )

@@ -32,6 +32,25 @@ def _own_page_cache_stamp(settings, _stamp_folder):
 
 
 @pytest.fixture
+def run_tasks(monkeypatch):
+    """Runs the task worker as `make run` keeps it running, until no task is ready.
+
+    It is the real worker (run_worker, django-tasks-db's); only its closing of idle
+    database connections between tasks is left out: here that would close the test's
+    own transaction.
+    """
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        call_command("run_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+    return run
+
+
+@pytest.fixture
 def samples_dir():
     if not SHARED_SAMPLES.is_dir():
         pytest.skip(f"the shared samples are not here ({SHARED_SAMPLES})")

@@ -5,6 +5,8 @@ carries no personal metadata.
 """
 
 import io
+import re
+from pathlib import PurePosixPath
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,6 +14,7 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 
 from stories import images
+from stories.images import rendition_names
 from stories.models import Image
 from tests.images_support import (
     EXTENSIONS,
@@ -56,12 +59,27 @@ def test_a_real_image_of_each_format_is_kept_in_its_own_format(media_root, fmt):
     )
 
     image.refresh_from_db()
-    assert image.file.name.endswith(f"Harbour-at-dawn.{EXTENSIONS[fmt]}")
+    assert image.file.name.endswith(f".{EXTENSIONS[fmt]}")
     assert (image.width, image.height) == (320, 200)
     stored = open_stored(image.file)
     assert stored.format == fmt
     assert stored.size == (320, 200)
     assert image.file.name in stored_files(media_root)
+
+
+def test_stored_files_are_named_at_random_not_after_the_upload(media_root):
+    """A draft's picture at /media/…/minister-resigns.jpg would give the story away."""
+    made = [
+        Image.objects.create_from_upload(upload(image_bytes("JPEG"), name="minister-resigns.jpg"))
+        for _ in range(2)
+    ]
+
+    names = [image.file.name for image in made]
+    names += [name for image in made for name in rendition_names(image.renditions["uses"])]
+    assert not [name for name in names if "minister" in name or "resigns" in name]
+    assert made[0].file.name != made[1].file.name
+    stem = PurePosixPath(made[0].file.name).stem
+    assert re.fullmatch(r"[0-9a-f]{32}", stem)
 
 
 def test_an_animated_gif_keeps_its_frames(media_root):

@@ -211,6 +211,18 @@ def test_importing_a_file_again_updates_its_story_in_place(story_file):
     assert export_story(story.slug) == expected_text(revised)
 
 
+def test_a_file_saved_on_windows_imports_and_exports_with_lf(tmp_path):
+    path = tmp_path / "port-cranes.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + STORY.replace("\n", "\r\n").encode())
+
+    stdout, stderr, status = import_stories(path)
+
+    assert (stderr, status) == ("", 0)
+    exported = export_story(imported_slugs(stdout)[str(path)])
+    assert exported == expected_text(STORY)
+    assert "\r" not in exported and "\ufeff" not in exported
+
+
 def test_a_headline_change_keeps_the_slug(story_file):
     stdout, _, _ = import_stories(story_file)
     slug = imported_slugs(stdout)[str(story_file)]

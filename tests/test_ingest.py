@@ -1,7 +1,9 @@
 """`manage.py ingest_sources FEED...` reads RSS and Atom feeds into Sources, safely."""
 
 import io
+import re
 import threading
+import time
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -324,6 +326,74 @@ def test_a_server_that_does_not_answer_in_time(feed_server, allow_private, setti
     _, err, status = ingest_sources(url)
     assert status == 1
     assert err.splitlines()[0] == f"{url}: no answer within 0.2 seconds"
+
+
+@pytest.fixture
+def dribbling_server():
+    """A local HTTP server that sends its answer a few bytes at a time, for a minute.
+
+    "/body" sends its headers at once and then dribbles the feed; "/headers" dribbles
+    even the status line.
+    """
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = RSS.encode()
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            if self.path == "/body":
+                self.wfile.write(head)
+                self.wfile.flush()
+                head = b""
+            dribbled = head + body
+            pause = 60 / len(dribbled)
+            for at in range(0, len(dribbled), 2):
+                if stop.wait(pause):
+                    return
+                self.wfile.write(dribbled[at : at + 2])
+                self.wfile.flush()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize(
+    ("path", "reported"),
+    [
+        (
+            "/body",
+            r"stopped after 1 seconds, the limit for the whole fetch, with \d+ bytes received",
+        ),
+        ("/headers", r"no answer within 1 seconds"),
+    ],
+)
+def test_a_server_dribbling_its_answer_is_cut_off_at_the_deadline_for_the_whole_fetch(
+    dribbling_server, allow_private, settings, path, reported
+):
+    """Each read comes well within the timeout; the whole answer would take a minute."""
+    settings.NEWSROOM_INGEST_TIMEOUT = 1
+    url = dribbling_server + path
+
+    started = time.monotonic()
+    _, err, status = ingest_sources(url)
+    took = time.monotonic() - started
+
+    assert status == 1
+    assert re.fullmatch(f"{re.escape(url)}: {reported}", err.splitlines()[0]), err
+    assert took < 10, f"ingest_sources took {took:.1f} s of the server's 60"
+    assert not Source.objects.exists()
 
 
 def test_the_local_server_is_refused_unless_the_setting_allows_it(feed_server, settings):

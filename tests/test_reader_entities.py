@@ -1,8 +1,12 @@
 """Entity pages: who or what it is, its Wikidata link, the stories naming it, and its company."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from stories.models import Entity, Mention, Story
 from stories.views import PAGE_SIZE
@@ -45,7 +49,9 @@ def egypt(db):
     return Entity.objects.create(name="Egypt", kind=Entity.Kind.PLACE)
 
 
-def test_an_entity_page_says_what_it_is_and_links_to_wikidata(client, qatar):
+def test_an_entity_page_says_what_it_is_and_links_to_wikidata(client, make_story, qatar):
+    mention(make_story("Talks in Doha", published=True), qatar)
+
     page = get_page(client, qatar.get_absolute_url())
     header = page.one("main").one("header", **{"class": "page-header"})
 
@@ -101,11 +107,25 @@ def test_related_entities_come_from_the_entitys_recent_stories(
     assert [a.text() for a in related.all("a")] == [egypt.name]
 
 
-def test_an_entity_no_published_story_names_yet_still_has_its_page(client, qatar):
-    page = get_page(client, qatar.get_absolute_url())
+@pytest.mark.parametrize("kind", ["page", "rss", "atom"])
+def test_an_entity_no_published_story_names_yet_is_not_found(client, make_story, qatar, kind):
+    """As for tags: what only drafts name is not the readers' business yet."""
+    url = {
+        "page": qatar.get_absolute_url(),
+        "rss": reverse("stories:entity-feed-rss", kwargs={"slug": qatar.slug}),
+        "atom": reverse("stories:entity-feed-atom", kwargs={"slug": qatar.slug}),
+    }[kind]
+    assert client.get(url).status_code == 404
+    mention(make_story("Draft about Doha"), qatar)
+    tomorrow = timezone.now() + timedelta(days=1)
+    mention(make_story("Doha tomorrow", published=True, published_at=tomorrow), qatar)
+    withdrawn = mention(make_story("Withdrawn about Doha", published=True), qatar)
+    withdrawn.change_status(Story.Status.WITHDRAWN)
+    assert client.get(url).status_code == 404
 
-    assert "No published stories mention this yet." in page.one("main").text()
-    assert not list(page.all("aside"))
+    mention(make_story("Talks in Doha", published=True), qatar)
+
+    assert client.get(url).status_code == 200
 
 
 def test_unknown_entities_are_not_found(client, db):

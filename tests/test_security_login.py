@@ -1,11 +1,16 @@
 """Signing in: throttled against guessing, at a configurable address, ending when idle."""
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -77,14 +82,51 @@ def test_the_lock_out_page_is_plain_html_without_cross_origin_access(client, edi
     assert "Access-Control-Allow-Origin" not in response
 
 
-def test_other_accounts_and_other_addresses_are_not_locked_out(client, editor, django_user_model):
+def test_other_accounts_from_other_addresses_are_not_locked_out(client, editor, django_user_model):
     django_user_model.objects.create_user("reporter", password=PASSWORD, is_staff=True)
     fail_until_locked(client)
-    assert sign_in(client, "reporter", PASSWORD).status_code == 302
-    assert signed_in(client)
     other = Client()
-    assert sign_in(other, "editor", PASSWORD, address="198.51.100.20").status_code == 302
+    assert sign_in(other, "reporter", PASSWORD, address="198.51.100.20").status_code == 302
     assert signed_in(other)
+
+
+def test_one_password_tried_on_many_accounts_from_one_address_is_stopped(
+    client, editor, django_user_model
+):
+    """Password spraying: each account is tried once, the address is what repeats."""
+    names = [f"user{n}" for n in range(12)]
+    answers = [sign_in(client, name, "newsroom2026").status_code for name in names]
+
+    limit = settings.AXES_FAILURE_LIMIT
+    assert answers == [200] * (limit - 1) + [429] * (len(names) - limit + 1)
+    # Not even a right password gets in from that address while the pause lasts...
+    assert sign_in(client, "editor", PASSWORD).status_code == 429
+    # ...while the account itself is free from elsewhere.
+    assert sign_in(Client(), "editor", PASSWORD, address="198.51.100.20").status_code == 302
+
+
+def test_one_account_tried_from_many_addresses_is_stopped(client, editor):
+    answers = [
+        sign_in(Client(), "editor", "a wrong guess", address=f"203.0.113.{n}").status_code
+        for n in range(1, 13)
+    ]
+
+    limit = settings.AXES_FAILURE_LIMIT
+    assert answers == [200] * (limit - 1) + [429] * (12 - limit + 1)
+    assert sign_in(client, "editor", PASSWORD, address="198.51.100.20").status_code == 429
+
+
+def test_signing_in_to_an_account_of_their_own_does_not_let_a_sprayer_start_again(
+    client, editor, django_user_model
+):
+    django_user_model.objects.create_user("mallory", password=PASSWORD, is_staff=True)
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, f"user{n}", "newsroom2026").status_code == 200
+
+    assert sign_in(client, "mallory", PASSWORD).status_code == 302
+    client.logout()
+
+    assert sign_in(client, "user-next", "newsroom2026").status_code == 429
 
 
 def test_the_pause_ends_after_the_cool_off_time(client, editor):
@@ -104,6 +146,42 @@ def test_signing_in_forgets_earlier_failures(client, editor):
     client.logout()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert sign_in(client, "editor", "a wrong guess").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "refusal"),
+    [
+        ("n3wsr00m!", "too short. It must contain at least 12 characters"),
+        ("newsroom2026", "contains “newsroom”, from the site's name"),
+        ("NewsRoom-desk-2026", "contains “newsroom”, from the site's name"),
+        ("password1234", "too common"),
+        ("123456789012", "entirely numeric"),
+    ],
+)
+def test_weak_passwords_are_refused_saying_why(editor, password, refusal):
+    with pytest.raises(ValidationError) as refused:
+        validate_password(password, user=editor)
+    assert refusal in " ".join(refused.value.messages)
+
+
+def test_a_long_uncommon_password_is_accepted(editor):
+    validate_password("harbour lamps at seven", user=editor)
+
+
+def test_the_site_name_in_passwords_follows_the_setting(editor, settings):
+    settings.NEWSROOM_SITE_NAME = "The Harbour Gazette"
+    validate_password("newsroom desk at seven", user=editor)
+    with pytest.raises(ValidationError, match="gazette"):
+        validate_password("gazette desk at seven", user=editor)
+
+
+def test_the_demo_administrators_password_passes_the_validators(django_user_model):
+    out = io.StringIO()
+    call_command("ensure_demo_admin", stdout=out)
+    password = re.search(r"Password: (\S+)", out.getvalue()).group(1)
+    admin = django_user_model.objects.get(username="admin")
+    assert admin.check_password(password)
+    validate_password(password, user=admin)
 
 
 def test_behind_trusted_proxies_the_client_address_is_the_one_they_saw(settings):

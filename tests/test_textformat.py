@@ -1,5 +1,6 @@
 """The story text format: what a file reads as, what is malformed and why, and writing back."""
 
+import dataclasses
 import re
 from datetime import date
 
@@ -69,6 +70,9 @@ def error_for(text):
 
 
 def expected_text(text):
+    """What export writes for an imported `text`: LF line endings, no byte order mark,
+    exactly one final newline."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     return text if text.endswith("\n") else text + "\n"
 
 
@@ -285,10 +289,10 @@ def _malformed_cases():
             "expected an empty line after 'Source Articles'",
         ),
         (
-            "a carriage return",
-            STORY.replace("\n", "\r\n"),
-            1,
-            "found a carriage return (CR); use LF line endings",
+            "a carriage return on its own",
+            STORY.replace("Why It Matters", "Why It\rMatters"),
+            line_of(STORY, "Why It Matters"),
+            "found a carriage return (CR) without a line feed; use LF line endings",
         ),
         (
             "a control character",
@@ -296,7 +300,6 @@ def _malformed_cases():
             line_of(STORY, "Why It Matters"),
             "found the control character U+0007",
         ),
-        ("a byte order mark", "\ufeff" + STORY, 1, "byte order mark"),
         ("an empty file", "", 1, "expected the title, found an empty file"),
         (
             "a title too long for the database",
@@ -359,10 +362,26 @@ def test_text_that_is_not_utf8_is_malformed_at_the_line_of_the_first_bad_byte():
     assert "not valid UTF-8" in error.message
 
 
-def test_a_utf8_byte_order_mark_is_malformed():
-    error = error_for(b"\xef\xbb\xbf" + STORY.encode())
-    assert error.line == 1
-    assert "byte order mark" in error.message
+@pytest.mark.parametrize(
+    "saved",
+    [
+        STORY.replace("\n", "\r\n").encode(),
+        b"\xef\xbb\xbf" + STORY.encode(),
+        b"\xef\xbb\xbf" + STORY.replace("\n", "\r\n").encode(),
+        "\ufeff" + STORY.replace("\n", "\r\n"),
+    ],
+    ids=["CRLF", "BOM", "CRLF and BOM", "CRLF and BOM, decoded"],
+)
+def test_a_file_saved_on_windows_reads_as_its_lf_text(saved):
+    assert textformat.parse(saved) == textformat.parse(STORY)
+    assert textformat.format(textformat.parse(saved)) == expected_text(STORY)
+
+
+def test_a_title_starting_with_a_byte_order_mark_cannot_be_written():
+    document = textformat.parse(STORY)
+    document = dataclasses.replace(document, title="\ufeff" + document.title)
+    with pytest.raises(NotRepresentable, match="byte order mark"):
+        textformat.format(document)
 
 
 # --- Writing ---------------------------------------------------------------------------

@@ -86,10 +86,12 @@ def test_an_invalid_transition_is_refused_with_a_clear_message_and_changes_nothi
 
 
 def test_editors_are_emailed_when_a_story_is_submitted(
-    draft, staff, django_capture_on_commit_callbacks
+    draft, staff, django_capture_on_commit_callbacks, run_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         draft.change_status(S.IN_REVIEW, by=staff["reporter"], comment="Ready.")
+    assert mail.outbox == []  # sent by the task worker, not in the request
+    run_tasks()
     [message] = mail.outbox
     assert sorted(message.to) == ["edna@example.com", "emil@example.com"]
     assert message.subject == "[Newsroom] Waiting for review: Zeppelin flights return"
@@ -99,7 +101,7 @@ def test_editors_are_emailed_when_a_story_is_submitted(
 
 
 def test_the_authors_are_emailed_when_it_is_sent_back_or_published(
-    draft, staff, django_capture_on_commit_callbacks, settings
+    draft, staff, django_capture_on_commit_callbacks, settings, run_tasks
 ):
     settings.TIME_ZONE = "Europe/Vienna"
     draft.change_status(S.IN_REVIEW, by=staff["reporter"])
@@ -108,6 +110,7 @@ def test_the_authors_are_emailed_when_it_is_sent_back_or_published(
         draft.change_status(S.IN_REVIEW, by=staff["reporter"])
         draft.change_status(S.APPROVED, by=staff["editor"])
         draft.publish(by=staff["editor"], when=timezone.now() + timedelta(days=1))
+    run_tasks()
     sent_back, _, scheduled = mail.outbox
     assert sent_back.to == ["rita@example.com"]
     assert sent_back.subject.endswith("Sent back to you: Zeppelin flights return")

@@ -9,6 +9,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -246,7 +247,37 @@ class StoryWorkflowAdmin:
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or obj.can(request.user, "change"))
+        if obj is None:
+            return allowed
+        return allowed and obj.can(request.user, "change") and not obj.delete_refusal(request.user)
+
+    # Deleting a published story: refused with the reason (withdraw it instead), on its
+    # own or among the selected, whoever but a superuser asks.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        story = self.get_object(request, unquote(object_id))
+        if story is not None and (refusal := story.delete_refusal(request.user)):
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:stories_story_change", args=[story.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        obj.delete(by=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions[name] = (type(self).delete_selected_stories, name, description)
+        return actions
+
+    def delete_selected_stories(self, request, queryset):
+        refusals = [why for story in queryset if (why := story.delete_refusal(request.user))]
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.ERROR)
+        if refusals:
+            return None
+        return delete_selected(self, request, queryset)
 
     def has_publish_permission(self, request):
         return request.user.has_perm("stories.publish_story")

@@ -19,7 +19,7 @@ class ImageQuerySet(models.QuerySet):
         """
         clean = images.clean_upload(upload)
         image = self.model(
-            file=clean.as_file(getattr(upload, "name", "")),
+            file=clean.as_file(),
             width=clean.width,
             height=clean.height,
             **fields,

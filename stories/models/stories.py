@@ -3,7 +3,7 @@
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -344,7 +344,13 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args, by=None, **kwargs):
+        """Deletes the story, as `by` (None: the system, as a command deleting it).
+
+        PermissionDenied, saying to withdraw it, if `by` may not (delete_refusal()).
+        """
+        if by is not None and (refusal := self.delete_refusal(by)):
+            raise PermissionDenied(refusal)
         with transaction.atomic():
             search.remove_story(self)
             return super().delete(*args, **kwargs)

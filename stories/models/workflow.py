@@ -19,6 +19,7 @@ from django.core.mail import send_mass_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 from taggit.models import Tag
 
 from stories import search
@@ -181,6 +182,27 @@ class StoryWorkflow(models.Model):
             raise ValueError(f"{action!r} is not a story action.")
         return user.has_perm(ACTION[action].permission)
 
+    def delete_refusal(self, user):
+        """Why `user` may not delete this story as it is now, or "" if they may.
+
+        A story readers have been given keeps its address answering (410 Gone once
+        withdrawn) and its record: only a superuser deletes one; everyone else
+        withdraws it.
+        """
+        if user is not None and user.is_superuser:
+            return ""
+        if self.status == self.Status.PUBLISHED:
+            return (
+                f"“{self.headline}” is published, so it cannot be deleted: withdraw it "
+                "instead. Readers then get “410 Gone” for it and the withdrawal is recorded."
+            )
+        if self.status == self.Status.WITHDRAWN:
+            return (
+                f"“{self.headline}” was published and has been withdrawn, so it cannot be "
+                "deleted: readers get “410 Gone” for it and its record is kept."
+            )
+        return ""
+
     def allowed_transitions(self, user):
         """{status: action} for the changes `user` may make to this story as it is now."""
         return {
@@ -266,7 +288,9 @@ class StoryWorkflow(models.Model):
                 reversion.set_user(by)
                 reversion.set_comment(f"Status: {change}")
             change.save()
-            transaction.on_commit(change.notify)
+            # Mailed by the task worker: a slow or failing mail server never holds up
+            # or fails the change, which is committed whatever becomes of the mail.
+            transaction.on_commit(lambda: send_status_notice.enqueue(change.pk))
         return change
 
     def publish(self, *, by=None, when=None, comment=""):
@@ -440,6 +464,17 @@ class StatusChange(StatusChangeNotice, models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+@task()
+def send_status_notice(change_id):
+    """Emails a status change's notice, in the task worker; how many messages were sent.
+
+    An exception (the mail server refusing or gone) fails the task, and the worker
+    records it; the change itself was committed before the task was queued.
+    """
+    change = StatusChange.objects.select_related("story", "by").filter(pk=change_id).first()
+    return change.notify() if change else 0
 
 
 class Correction(models.Model):

@@ -11,9 +11,10 @@ class Command(BaseCommand):
         parser.add_argument("slug", metavar="SLUG")
 
     def handle(self, *, slug, **options):
-        # The text must come out as UTF-8 whatever the terminal's locale.
+        # The text must come out as UTF-8 with LF line endings whatever the terminal's
+        # locale, and on Windows too.
         if reconfigure := getattr(self.stdout, "reconfigure", None):
-            reconfigure(encoding="utf-8")
+            reconfigure(encoding="utf-8", newline="\n")
         story = Story.objects.prefetch_related("citations").filter(slug=slug).first()
         if story is None:
             raise CommandError(f"There is no story with the slug '{slug}'.")
