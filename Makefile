@@ -44,6 +44,7 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_demo_admin --url http://127.0.0.1:$(PORT)
 	@echo "Serving the demo site on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	export NEWSROOM_SITE_URL="$${NEWSROOM_SITE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/python manage.py run_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "reversion",
+    "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
     "stories",
@@ -250,7 +251,16 @@ NEWSROOM_IMAGE_MAX_PIXELS = env_int("NEWSROOM_IMAGE_MAX_PIXELS", 50_000_000, min
 # their links start with NEWSROOM_SITE_URL (e.g. https://news.example.org).
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "newsroom@localhost")
-NEWSROOM_SITE_URL = env_str("NEWSROOM_SITE_URL", "").rstrip("/")
+# In debug, `make run` passes the address it serves at; runserver's own is the default.
+_SITE_URL_DEFAULT = "http://127.0.0.1:8000" if DEBUG else ""
+NEWSROOM_SITE_URL = env_str("NEWSROOM_SITE_URL", _SITE_URL_DEFAULT).rstrip("/")
+if NEWSROOM_SITE_URL:
+    _site = urlsplit(NEWSROOM_SITE_URL)
+    if _site.scheme not in ("http", "https") or not _site.hostname:
+        raise ImproperlyConfigured(
+            f"NEWSROOM_SITE_URL {NEWSROOM_SITE_URL!r} must be an absolute address, "
+            "e.g. https://news.example.org"
+        )
 # How long a preview share link works, and how long opening a story counts as being in it.
 NEWSROOM_SHARE_LINK_HOURS = env_int("NEWSROOM_SHARE_LINK_HOURS", 48, minimum=1)
 NEWSROOM_PRESENCE_MINUTES = env_int("NEWSROOM_PRESENCE_MINUTES", 15, minimum=1)

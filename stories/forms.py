@@ -4,10 +4,15 @@ from django import forms
 from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.html import escape
 
-from stories import images
+from stories import images, richtext
 from stories.canonical import canonical_url
+from stories.editor import (
+    DESCRIPTION_LENGTH_SHOWN,
+    TITLE_LENGTH_SHOWN,
+    RichTextField,
+    length_advice,
+)
 from stories.models import Citation, Entity, Image, Publisher, Source, Story
 
 
@@ -118,6 +123,19 @@ class EntityForm(forms.ModelForm):
 
 
 class StoryForm(forms.ModelForm):
+    summary = RichTextField(
+        label="Summary",
+        required=False,
+        help_text="One or more paragraphs, shown above the full story and in listings.",
+    )
+    body = RichTextField(
+        label="Body",
+        required=False,
+        help_text="Paragraphs and subheadings. Toolbar, or the keyboard: Ctrl+B bold, "
+        "Ctrl+I italic, Ctrl+K link, Ctrl+Alt+2 subheading, Ctrl+Shift+8 bulleted list; "
+        "Alt+F10 moves to the toolbar.",
+    )
+
     class Meta:
         model = Story
         fields = [
@@ -134,34 +152,89 @@ class StoryForm(forms.ModelForm):
             "slug",
         ]
         widgets = {
-            "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "title": forms.TextInput(
+                attrs={
+                    "class": "vLargeTextField",
+                    **length_advice(shown=TITLE_LENGTH_SHOWN, what="search results show"),
+                }
+            ),
             "headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
-            "dek": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"}),
+            "dek": forms.Textarea(
+                attrs={
+                    "rows": 2,
+                    "class": "vLargeTextField",
+                    **length_advice(
+                        shown=DESCRIPTION_LENGTH_SHOWN, what="search results and previews show"
+                    ),
+                }
+            ),
             "story_line": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "full_headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
-            "summary": forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
-            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"}),
         }
-        # The admin renders help text as HTML, and these talk about tags.
         help_texts = {
-            "summary": escape(
-                "HTML: each paragraph in <p>…</p>. Emphasis, links, lists and quotes are "
-                "kept; any other markup is removed on save."
-            ),
-            "body": escape(
-                "HTML: each paragraph in <p>…</p>, each subheading in <h2>…</h2>. Emphasis, "
-                "links, lists and quotes are kept; any other markup is removed on save."
-            ),
+            "title": "The title search engines and social media show; left blank, the headline.",
             "slug": "The story's address. Left blank, it is made from the headline. "
             "Changing it after publication breaks existing links.",
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    class Media:
+        js = ["stories/admin/story_form.js"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Browsers send a textarea's line ends as CRLF; what is stored has LF. Read as
+        # sent, every save would rewrite (and the history name) each multi-line field.
+        if data is not None:
+            data = data.copy()
+            for key in [k for k in data if k in self.base_fields]:
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                fixed = [v.replace("\r\n", "\n") if isinstance(v, str) else v for v in values]
+                if hasattr(data, "setlist"):
+                    data.setlist(key, fixed)
+                else:
+                    data[key] = fixed[0]
+        super().__init__(data, *args, **kwargs)
         # Blank is allowed here: Story.save() makes a unique slug from the headline.
         # (Not there at all for a user who may only view the story.)
         if "slug" in self.fields:
             self.fields["slug"].required = False
+        # Most stories' title is their headline: left blank, it is.
+        if "title" in self.fields:
+            self.fields["title"].required = False
+        # What the sanitiser will take out of each rich-text field, to tell the writer.
+        self.markup_removed = {}
+
+    def _clean_rich_text(self, name):
+        value = self.cleaned_data[name]
+        if name not in self.changed_data:
+            # Said in other bytes, or not changed at all: the stored text stays as it is.
+            return self.initial.get(name, value)
+        if removed := richtext.removed_markup(value):
+            self.markup_removed[self.fields[name].label] = removed
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if "title" in self.fields and not cleaned.get("title") and cleaned.get("headline"):
+            cleaned["title"] = cleaned["headline"]
+        user = getattr(self, "user", None)  # set by the admin (StoryWorkflowForm)
+        if (
+            user is not None
+            and self.instance.pk is not None
+            and cleaned.get("authors") is not None
+            and not user.has_perm("stories.edit_any_story")
+            and user not in cleaned["authors"]
+        ):
+            self.add_error(
+                "authors",
+                "Keep yourself among the authors: reporters edit only the stories they write.",
+            )
+        return cleaned
+
+    def clean_summary(self):
+        return self._clean_rich_text("summary")
+
+    def clean_body(self):
+        return self._clean_rich_text("body")
 
 
 class CitationForm(forms.ModelForm):

@@ -2,7 +2,7 @@
 
 Stored HTML is always passed through nh3 with a small allowlist, so whatever a
 writer (or an imported file) puts in, only paragraphs, subheadings, emphasis,
-lists, quotes and http/https/mailto links reach the database.
+lists, quotes and http/https links reach the database.
 """
 
 import re
@@ -12,23 +12,26 @@ from html.parser import HTMLParser
 
 import nh3
 
-ALLOWED_TAGS = {
-    "p",
-    "h2",
-    "h3",
-    "strong",
-    "em",
-    "b",
-    "i",
-    "a",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "br",
+# The rich-text editor's schema: each of its elements (django-prose-editor's Tiptap
+# extensions) with the tags that stand for it. The sanitiser keeps exactly
+# these tags, so the editor shows what is stored and stores what it shows; the admin's
+# editor is configured from this table (stories/editor.py), and tests check both ends.
+EDITOR_SCHEMA = {
+    "Paragraph": ("p",),
+    "Heading": ("h2", "h3"),
+    "Bold": ("strong", "b"),
+    "Italic": ("em", "i"),
+    "Link": ("a",),
+    "BulletList": ("ul",),
+    "OrderedList": ("ol",),
+    "ListItem": ("li",),
+    "Blockquote": ("blockquote",),
+    "HardBreak": ("br",),
 }
+ALLOWED_TAGS = {tag for tags in EDITOR_SCHEMA.values() for tag in tags}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# Links are citations: to web pages only.
+ALLOWED_URL_SCHEMES = {"http", "https"}
 
 PARAGRAPH = "p"
 SUBHEADING = "h2"
@@ -121,6 +124,105 @@ def _sanitised_blocks(html):
     if "<" in rest or ">" in rest:
         return None
     return blocks
+
+
+def removed_markup(html):
+    """What sanitise() takes out of `html`, in words for its writer; [] when nothing.
+
+    The admin's editor can only make what is kept, so this speaks to whatever else
+    sends HTML: an API client, a browser without the editor, a hand-made form post.
+    """
+    finder = _RemovedMarkup()
+    finder.feed(html or "")
+    finder.close()
+    found = []
+    if finder.code:
+        found.append(
+            f"{_tag_list(finder.code)} with everything in {_it_or_them(finder.code)} "
+            "(code and styling are never kept)"
+        )
+    if finder.tags:
+        found.append(
+            f"{_tag_list(finder.tags)}, keeping {_its_or_their(finder.tags)} text (only "
+            "paragraphs, subheadings, bold, italic, links, lists and quotes are kept)"
+        )
+    if finder.links:
+        found.append(
+            ("the link to " if len(finder.links) == 1 else "the links to ")
+            + ", ".join(f"“{href[:60]}”" for href in finder.links)
+            + f", keeping {'its' if len(finder.links) == 1 else 'their'} text (links go to "
+            "web pages: http:// or https:// only)"
+        )  # fmt: skip
+    if finder.attributes:
+        names = ", ".join(sorted(finder.attributes))
+        what = "attribute" if len(finder.attributes) == 1 else "attributes"
+        found.append(f"the {what} {names} (the site sets layout and styling itself)")
+    return found
+
+
+def _tag_list(tags):
+    return ", ".join(f"<{tag}>" for tag in sorted(tags))
+
+
+def _it_or_them(tags):
+    return "it" if len(tags) == 1 else "them"
+
+
+def _its_or_their(tags):
+    return "its" if len(tags) == 1 else "their"
+
+
+class _RemovedMarkup(HTMLParser):
+    """The tags, attributes and links of some HTML that the sanitiser does not keep."""
+
+    CODE = {"script", "style"}
+    # A table is one thing to its writer, whatever rows and cells it has.
+    TABLE_PARTS = {"caption", "col", "colgroup", "tbody", "td", "tfoot", "th", "thead", "tr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.code, self.tags, self.attributes, self.links = set(), set(), set(), []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.CODE:
+            self.code.add(tag)
+            return
+        if tag not in ALLOWED_TAGS:
+            self.tags.add("table" if tag in self.TABLE_PARTS else tag)
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.attributes.add(name)
+            elif name == "href" and not _kept_link(value or ""):
+                self.links.append((value or "").strip())
+
+    handle_startendtag = handle_starttag
+
+
+def _kept_link(href):
+    scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):", href)
+    return scheme is None or scheme[1].lower() in ALLOWED_URL_SCHEMES
+
+
+def same_content(stored, submitted):
+    """Whether `submitted` rich text says what `stored` does, as readers would see it.
+
+    Editors write the same content in different bytes: CRLF line ends from a browser's
+    form, no line break between blocks, <strong> where the import wrote <b>. A save that
+    changes none of it keeps the stored text as it is.
+    """
+    return _comparable(stored) == _comparable(submitted)
+
+
+_BETWEEN_BLOCKS = re.compile(r"\s*(</?(?:p|h2|h3|ul|ol|li|blockquote|br)>)\s*")
+_SYNONYMS = {"<b>": "<strong>", "</b>": "</strong>", "<i>": "<em>", "</i>": "</em>"}
+
+
+def _comparable(html):
+    html = sanitise((html or "").replace("\r\n", "\n").replace("\r", "\n"))
+    html = _BETWEEN_BLOCKS.sub(r"\1", html)
+    return re.sub(r"</?[bi]>", lambda tag: _SYNONYMS[tag[0]], html).strip()
 
 
 def html_to_text(html):

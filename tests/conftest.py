@@ -7,7 +7,13 @@ from django.utils import timezone
 from stories import richtext
 from stories.models import Section, Story
 
-SHARED_SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+# Beside the checkout (../shared); a worktree of it one folder further down finds them too.
+_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = next(
+    (p for p in (_ROOT.parent / "shared" / "samples", _ROOT.parent.parent / "shared" / "samples")
+     if p.is_dir()),
+    _ROOT.parent / "shared" / "samples",
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

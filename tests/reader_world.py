@@ -72,6 +72,8 @@ def build_reader_world():
     withdrawn = Story.objects.create(
         title="Withdrawn story",
         headline="A story that was withdrawn",
+        dek="Published, then withdrawn.",
+        body=richtext.blocks_to_html([richtext.Block("p", "No longer there for readers.")]),
         section=Section.objects.first(),
     )
     withdrawn.publish()

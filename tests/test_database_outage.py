@@ -95,8 +95,14 @@ def site(database, tmp_path, request):
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "-v0"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True)
+    # Published stories are filed in a section (the pre-publication checklist).
+    subprocess.run(
+        [*manage, "shell", "-c", "from stories.models import Section; "
+         "Section.objects.create(name='News', slug='news')"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
     imported = subprocess.run(
-        [*manage, "import_stories", str(DEMO_STORY), "--publish"],
+        [*manage, "import_stories", str(DEMO_STORY), "--publish", "--section", "news"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
     slug = imported.stdout.split("\t")[1].strip()

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from stories.models import Story
+from stories.models import Section, Story
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +46,20 @@ def signed_in(browser, live_server, user):
     return context.new_page()
 
 
+def write(page, field, text):
+    """Types `text` in place of what the rich-text field `field` holds."""
+    surface = page.locator(f".field-{field} [role=textbox]")
+    surface.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
+
+
+def pick_section(page, name):
+    page.locator(".field-section .select2-selection").click()
+    page.locator(".select2-search__field").fill(name)
+    page.locator(".select2-results__option", has_text=name).click()
+
+
 def press(page, label):
     with page.expect_navigation():
         page.get_by_role("button", name=label).click()
@@ -53,6 +67,7 @@ def press(page, label):
 
 def test_a_story_goes_from_reporter_to_reader(browser, live_server, screenshots, newsroom_people):
     reporter, editor = newsroom_people
+    Section.objects.create(name="Travel", slug="travel")
     rita = signed_in(browser, live_server, reporter)
     edna = signed_in(browser, live_server, editor)
 
@@ -61,11 +76,11 @@ def test_a_story_goes_from_reporter_to_reader(browser, live_server, screenshots,
 
     # The reporter writes a story and submits it.
     rita.goto(admin("add"))
-    rita.fill("#id_title", "Zeppelin flights return over the lake")
     rita.fill("#id_headline", "Zeppelin flights return over the lake")
     rita.fill("#id_dek", "Sightseeing flights resume after twenty years.")
-    rita.fill("#id_summary", "<p>Flights resume in May.</p>")
-    rita.fill("#id_body", "<p>The airship will fly twice a day.</p>")
+    write(rita, "summary", "Flights resume in May.")
+    write(rita, "body", "The airship will fly twice a day.")
+    pick_section(rita, "Travel")
     rita.screenshot(path=screenshots / "1-reporter-writes.png", full_page=True)
     press(rita, "Save and submit for review")
     assert "Submitted for review" in rita.content()
@@ -91,7 +106,7 @@ def test_a_story_goes_from_reporter_to_reader(browser, live_server, screenshots,
         "Add the timetable and the ticket price."
         in rita.locator(".workflow-sent-back").inner_text()
     )
-    rita.fill("#id_body", "<p>The airship will fly at 10:00 and 15:00; tickets cost 90 euros.</p>")
+    write(rita, "body", "The airship will fly at 10:00 and 15:00; tickets cost 90 euros.")
     rita.screenshot(path=screenshots / "5-reporter-fixes.png", full_page=True)
     press(rita, "Save and submit for review")
     story.refresh_from_db()

@@ -184,8 +184,15 @@ def test_linking_a_new_name_needs_the_right_to_add_entities(
     reporter = staff_with(django_user_model, "reporter", "view_story", "change_story")
     story.authors.add(reporter)  # may change the story, whatever else the roles say
     client.force_login(reporter)
-    response = client.post(link_url(story), {"candidate": "Ismail al-Thawabta"})
-    assert response.status_code == 403
+    # Not offered the button, and told why if they post it anyway.
+    page = client.get(change_url(story)).text
+    assert "Create and link" not in page and "An editor can create it" in page
+    response = client.post(link_url(story), {"candidate": "Ismail al-Thawabta"}, follow=True)
+    assert response.status_code == 200
+    assert (
+        "“Ismail al-Thawabta” is not an entity yet, and only editors create entities: ask one "
+        "to create it, then link it here." in [str(m) for m in response.context["messages"]]
+    )
     assert not Entity.objects.filter(name="Ismail al-Thawabta").exists()
     client.post(link_url(story), {"entity": hamas.pk})
     assert Mention.objects.filter(story=story, entity=hamas).exists()

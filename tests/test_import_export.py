@@ -295,8 +295,8 @@ def test_queries_do_not_grow_with_the_number_of_citations(tmp_path, django_asser
 # --- Publishing and sections -----------------------------------------------------------
 
 
-def test_publish_makes_imported_stories_visible(story_file):
-    stdout, _, _ = import_stories(story_file, "--publish")
+def test_publish_makes_imported_stories_visible(story_file, world):
+    stdout, _, _ = import_stories(story_file, "--publish", "--section", "world")
     story = Story.objects.get(slug=imported_slugs(stdout)[str(story_file)])
     assert list(Story.objects.published()) == [story]
     assert story.status_changes.get().to_status == Story.Status.PUBLISHED
@@ -308,8 +308,8 @@ def test_without_publish_imported_stories_are_drafts(story_file):
     assert Story.objects.get().status == Story.Status.DRAFT
 
 
-def test_importing_a_published_story_again_keeps_it_published_as_it_was(story_file):
-    import_stories(story_file, "--publish")
+def test_importing_a_published_story_again_keeps_it_published_as_it_was(story_file, world):
+    import_stories(story_file, "--publish", "--section", "world")
     story = Story.objects.get()
     first_published_at = story.published_at
 
@@ -322,8 +322,8 @@ def test_importing_a_published_story_again_keeps_it_published_as_it_was(story_fi
     assert story.status_changes.count() == 1
 
 
-def test_publishing_a_withdrawn_story_again_keeps_its_publication_time(story_file):
-    import_stories(story_file, "--publish")
+def test_publishing_a_withdrawn_story_again_keeps_its_publication_time(story_file, world):
+    import_stories(story_file, "--publish", "--section", "world")
     story = Story.objects.get()
     story.change_status(Story.Status.WITHDRAWN)
     published_at = story.published_at
@@ -333,6 +333,16 @@ def test_publishing_a_withdrawn_story_again_keeps_its_publication_time(story_fil
     story.refresh_from_db()
     assert story.is_published
     assert story.published_at == published_at
+
+
+def test_a_story_that_fails_the_checklist_is_not_published_nor_imported(story_file):
+    _, stderr, status = import_stories(story_file, "--publish")
+    assert status == 1
+    assert stderr.startswith(
+        f"{story_file}: cannot be published, so nothing was imported: No section is chosen: "
+        "file the story in a section. (--section files it in one)"
+    )
+    assert not Story.objects.exists()
 
 
 def test_section_files_stories_by_slug_or_path(tmp_path, world):

@@ -51,7 +51,10 @@ def fetch(base, path="/"):
 PUBLISH = """
 from stories.models import Section, Story
 city, _ = Section.objects.get_or_create(slug="city", defaults={{"name": "City"}})
-story = Story.objects.create(title={headline!r}, headline={headline!r}, section=city)
+story = Story.objects.create(
+    title={headline!r}, headline={headline!r}, section=city,
+    dek="Just published.", body="<p>Seen at once.</p>",
+)
 story.publish()
 """
 # What readers see a new story on: the home page, its section's front and the feed.

@@ -245,7 +245,7 @@ def test_a_reporter_is_made_an_author_of_what_they_write_and_may_then_submit_it(
         "title": "Ferry strike",
         "headline": "Ferry strike ends",
         "section": world.pk,
-        "authors": [people["other"].pk],  # not theirs to choose: ignored
+        "authors": [people["other"].pk],  # a co-author they add
         "transition": "in_review",
         **{f"{p}-TOTAL_FORMS": 0 for p in ("citations", "mentions")},
         **{f"{p}-INITIAL_FORMS": 0 for p in ("citations", "mentions")},
@@ -253,7 +253,7 @@ def test_a_reporter_is_made_an_author_of_what_they_write_and_may_then_submit_it(
     response = client.post(reverse("admin:stories_story_add"), data)
     assert response.status_code == 302
     story = Story.objects.get(headline="Ferry strike ends")
-    assert list(story.authors.all()) == [people["own"]]
+    assert set(story.authors.all()) == {people["own"], people["other"]}
     assert story.status == S.IN_REVIEW
     # Now in review, it is no longer theirs to change.
     assert not story.can(people["own"], "change")

@@ -105,13 +105,15 @@ def test_entity_names_aliases_and_tags_are_searched(published):
     assert found("budget2027") == [story.headline]
 
 
-def test_an_imported_story_is_found_by_its_text_and_its_entities_names(db, tmp_path):
+def test_an_imported_story_is_found_by_its_text_and_its_entities_names(db, tmp_path, world):
     from tests.test_textformat import STORY
 
     Entity.objects.create(name="Ingrid Sæther", aliases=["Quaymaster Sæther"])
     path = tmp_path / "port-cranes.txt"
     path.write_text(STORY, encoding="utf-8")
-    call_command("import_stories", str(path), "--publish", stdout=io.StringIO())
+    call_command(
+        "import_stories", str(path), "--publish", "--section", "world", stdout=io.StringIO()
+    )
     story = Story.objects.get(import_name="port-cranes.txt")
 
     assert found("barge") == [story.headline]

@@ -25,6 +25,8 @@ def test_in_the_browser_an_editor_deleting_a_published_story_is_told_to_withdraw
     story = Story.objects.create(
         title="Published harbour story",
         headline="Published harbour story",
+        dek="A story that is published.",
+        body="<p>Readers can see it.</p>",
         section=Section.objects.create(name="World", slug="world"),
     )
     story.publish()

@@ -491,7 +491,9 @@ SOURCE_LINE = re.compile(
 
 
 @pytest.mark.skipif("import_stories" not in get_commands(), reason="no import_stories yet")
-def test_every_block_of_an_imported_sample_is_on_its_page_in_order(client, db, sample_files):
+def test_every_block_of_an_imported_sample_is_on_its_page_in_order(
+    client, db, sample_files, world
+):
     assert sample_files
     for path in sample_files:
         text = path.read_text(encoding="utf-8")
@@ -507,7 +509,9 @@ def test_every_block_of_an_imported_sample_is_on_its_page_in_order(client, db, s
         assert all(sources), f"{path.name}: a source line the test cannot read"
 
         before = set(Story.objects.values_list("pk", flat=True))
-        call_command("import_stories", str(path), "--publish", stdout=io.StringIO())
+        call_command(
+            "import_stories", str(path), "--publish", "--section", "world", stdout=io.StringIO()
+        )
         (story,) = Story.objects.exclude(pk__in=before)
 
         response = client.get(story.get_absolute_url())

@@ -15,6 +15,7 @@ from stories.admin.base import (
     link_sections,
     short_time,
 )
+from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
 from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
@@ -32,7 +33,7 @@ class StoryAdminForm(StoryWorkflowForm, DevelopingStoryForm, StoryForm):
     """The story's form in the admin: its fields, the developing story's, the workflow's."""
 
 
-class CitationInline(StoryRowsInline):
+class CitationInline(LabelledCellsMixin, StoryRowsInline):
     model = Citation
     form = CitationForm
     fields = ["position", "title", "url", "publisher_name", "published_on", "source_link"]
@@ -41,6 +42,7 @@ class CitationInline(StoryRowsInline):
     extra = 1
     verbose_name = "citation"
     verbose_name_plural = "sources cited"
+    desk_after = "Story"  # where the story form shows it (change_form.html)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
@@ -53,7 +55,7 @@ class CitationInline(StoryRowsInline):
         return format_html('<a href="{}">{}</a>', url, citation.source)
 
 
-class MentionInline(StoryRowsInline):
+class MentionInline(LabelledCellsMixin, StoryRowsInline):
     model = Mention
     fields = ["entity", "count", "in_headline", "first_position", "salience"]
     # How often and where an entity is named is measured from the text, not chosen.
@@ -61,9 +63,10 @@ class MentionInline(StoryRowsInline):
     autocomplete_fields = ["entity"]
     extra = 1
     verbose_name_plural = "entities mentioned"
+    desk_after = "Filing"
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
     """The story's status history; written only by Story.change_status()."""
 
     model = StatusChange
@@ -88,6 +91,7 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    StoryDeskAdmin,
     StoryWorkflowAdmin,
     DevelopingStoryAdmin,
     EntitySuggestionsMixin,
@@ -121,42 +125,10 @@ class StoryAdmin(
     # "N results (Show all)" under a filter: a second count of every story costs more
     # than the page itself at 100,000 stories.
     show_full_result_count = False
-    autocomplete_fields = ["section", "authors", "contributors", "lead_image"]
+    autocomplete_fields = ["section", "lead_image", "contributors"]
     save_on_top = True
-    fieldsets = [
-        (
-            "Text",
-            {
-                "description": "In the order of the story text format.",
-                "fields": [
-                    "title",
-                    "headline",
-                    "dek",
-                    "story_line",
-                    "summary",
-                    "full_headline",
-                    "body",
-                ],
-            },
-        ),
-        ("Filing", {"fields": ["section", "lead_image", "tags", "authors", "contributors"]}),
-        (
-            "Publication",
-            {
-                "description": "The status changes only through the workflow buttons "
-                "at the foot of this page and the actions on the list of stories, which "
-                "record who did it.",
-                "fields": [
-                    "status_label",
-                    "published_at",
-                    "slug",
-                    "created_at",
-                    "updated_at",
-                    "import_name",
-                ],
-            },
-        ),
-    ]
+    # The form's order is StoryDeskAdmin.fieldsets: text, sources, filing, entities, byline,
+    # lead image, then what search engines show (folded).
     readonly_fields = ["status_label", "published_at", "created_at", "updated_at", "import_name"]
     inlines = [CitationInline, MentionInline, StatusChangeInline]
     actions = ["submit_for_review", "approve", "publish_now", "withdraw"]

@@ -40,16 +40,28 @@ class EntitySuggestionsMixin:
     def media(self):
         return super().media + forms.Media(js=["stories/admin/entity_suggestions.js"])
 
+    # The fieldset the suggestions follow.
+    suggestions_after = "Text"
+
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "entity_suggestions"]
+        return [
+            *super().get_readonly_fields(request, obj),
+            "entity_suggestions",
+            "entity_suggestions_to_link",
+        ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None or not self.has_change_permission(request, obj):
             return fieldsets
-        # Right after the text it is found in.
-        at = next((i + 1 for i, (name, _) in enumerate(fieldsets) if name == "Text"), None)
-        fieldsets.insert(len(fieldsets) if at is None else at, self.suggestions_fieldset)
+        name, options = self.suggestions_fieldset
+        if not request.user.has_perm("stories.add_entity"):
+            # Who may not create entities is not offered "Create and link".
+            options = {**options, "fields": ["entity_suggestions_to_link"]}
+        at = next(
+            (i + 1 for i, (n, _) in enumerate(fieldsets) if n == self.suggestions_after), None
+        )
+        fieldsets.insert(len(fieldsets) if at is None else at, (name, options))
         return fieldsets
 
     def get_urls(self):
@@ -73,7 +85,7 @@ class EntitySuggestionsMixin:
         return urls + super().get_urls()
 
     @admin.display(description="Suggestions")
-    def entity_suggestions(self, story):
+    def entity_suggestions(self, story, *, may_create=True):
         if story.pk is None:
             return "Suggestions appear once the story is saved."
         return render_to_string(
@@ -85,8 +97,13 @@ class EntitySuggestionsMixin:
                 "dismiss_url": reverse("admin:stories_story_dismiss_suggestion", args=[story.pk]),
                 "restore_url": reverse("admin:stories_story_restore_suggestion", args=[story.pk]),
                 "dismissed": story.dismissals.order_by("name"),
+                "may_create": may_create,
             },
         )
+
+    @admin.display(description="Suggestions")
+    def entity_suggestions_to_link(self, story):
+        return self.entity_suggestions(story, may_create=False)
 
     def _suggestion_target(self, request, object_id):
         """The story a suggestion button was pressed for, if the user may change it."""
@@ -131,7 +148,12 @@ class EntitySuggestionsMixin:
         else:
             # A new name becomes an entity: that needs the right to add entities too.
             if not request.user.has_perm("stories.add_entity"):
-                raise PermissionDenied
+                messages.error(
+                    request,
+                    f"“{suggested.name}” is not an entity yet, and only editors create "
+                    "entities: ask one to create it, then link it here.",
+                )
+                return self._back_to_story(story)
             kind = request.POST.get(f"kind:{suggested.name}", suggested.kind)
             if kind not in Entity.Kind.values:
                 messages.error(request, f"“{kind}” is not a kind of entity; nothing was linked.")

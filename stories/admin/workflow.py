@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.models import Version
@@ -102,6 +103,9 @@ def revision_label(version):
     return f"Saved {local_time(version.revision.date_created, 'j M Y, H:i:s')} by {by}"
 
 
+WORKFLOW_FIELDS = {"edit_version", "transition", "transition_comment", "publish_at"}
+
+
 class StoryWorkflowForm(forms.Form):
     """The change form's workflow fields, part of the story's admin form."""
 
@@ -129,6 +133,14 @@ class StoryWorkflowForm(forms.Form):
         if instance is not None and instance.pk:
             self.fields["edit_version"].initial = instance.version
         self.fields["publish_at"].label = f"Publication time ({timezone.get_current_timezone()})"
+        # The admin's split widget writes "Date:" and "Time:" as text, not labels.
+        date, time = self.fields["publish_at"].widget.widgets
+        date.attrs["aria-label"], time.attrs["aria-label"] = "Publication date", "Publication time"
+
+    @cached_property
+    def changed_data(self):
+        # What a save changed in the story, for its history: not the buttons' own fields.
+        return [name for name in super().changed_data if name not in WORKFLOW_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -288,13 +300,6 @@ class StoryWorkflowAdmin:
     def has_withdraw_permission(self, request):
         return request.user.has_perm("stories.withdraw_story")
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("stories.edit_any_story"):
-            # A reporter is made an author of what they write; bylines are the editors'.
-            fields.append("authors")
-        return fields
-
     def get_list_filter(self, request):
         return [StatusFilter if f == "status" else f for f in super().get_list_filter(request)]
 
@@ -336,6 +341,7 @@ class StoryWorkflowAdmin:
             messages.error(request, f"The story was saved, but its status was not changed: "
                            f"{refusal(exc)}")  # fmt: skip
         else:
+            form.status_changed = button.value  # for the history's line (construct_change_message)
             messages.success(request, button.done.format(when=local_time(story.published_at)))
 
     def save_formset(self, request, form, formset, change):

@@ -24,6 +24,17 @@ from stories.models.workflow import StoryStatus, StoryWorkflow
 SLUG_ATTEMPTS = 3
 
 
+class Problem(str):
+    """Something to fix before publishing, in words for the writer, and the field it is in."""
+
+    field = ""
+
+    def __new__(cls, text, *, field):
+        problem = super().__new__(cls, text)
+        problem.field = field
+        return problem
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published, with a publication time that has come.
@@ -398,12 +409,39 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         return [chosen[pk] for pk in best if pk in chosen]
 
     def publication_problems(self):
-        """What must be fixed before this story can be published, in words for the editor."""
+        """The pre-publication checklist: what must be done before readers see this story.
+
+        Each Problem names the field to fix. change_status() refuses to publish or schedule
+        while there is one, so every way of publishing (the form's buttons, bulk actions,
+        imports, any API) meets the same list; the story form shows it while writing.
+        """
         problems = []
+        if not self.headline.strip():
+            problems.append(
+                Problem("The headline is empty: give the story one.", field="headline")
+            )
+        if not self.dek.strip():
+            problems.append(
+                Problem(
+                    "The dek is empty: write the one-sentence standfirst under the headline.",
+                    field="dek",
+                )
+            )
+        if not any(b.kind == richtext.PARAGRAPH and b.text.strip() for b in self.body_blocks()):
+            problems.append(
+                Problem("The body has no paragraph: write the story's text.", field="body")
+            )
+        if self.section_id is None:
+            problems.append(
+                Problem("No section is chosen: file the story in a section.", field="section")
+            )
         if self.lead_image_id and not self.lead_image.alt_text.strip():
             problems.append(
-                f"The lead image “{self.lead_image}” needs alt text (what it shows, for "
-                "readers who cannot see it) before the story is published."
+                Problem(
+                    f"The lead image “{self.lead_image}” needs alt text (what it shows, for "
+                    "readers who cannot see it) before the story is published.",
+                    field="lead_image",
+                )
             )
         return problems
 

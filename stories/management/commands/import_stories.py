@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management import BaseCommand, CommandError
 
 from stories import textformat
@@ -41,6 +42,13 @@ class Command(BaseCommand):
                 self.stderr.write(str(exc))
             except Unreadable as exc:
                 self.stderr.write(f"{path}: {exc}")
+            except ValidationError as exc:
+                # --publish, and the story fails the pre-publication checklist.
+                self.stderr.write(
+                    f"{path}: cannot be published, so nothing was imported: "
+                    + " ".join(exc.messages)
+                    + (" (--section files it in one)" if section is None else "")
+                )
             else:
                 self.stdout.write(f"{path}\t{story.slug}")
                 continue
