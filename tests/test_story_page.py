@@ -499,6 +499,8 @@ def test_every_block_of_an_imported_sample_is_on_its_page_in_order(
         text = path.read_text(encoding="utf-8")
         blocks = [b.strip() for b in text.strip().split("\n\n")]
         title, *shown = blocks
+        # The page shows the story line without the format's "Story: " label.
+        shown = [block.removeprefix("Story: ") for block in shown]
         # The source lines are one block after the marker; with no sources there is none,
         # and the page leaves out the marker too rather than show an empty list.
         source_lines = shown.pop().splitlines() if shown[-1] != "Source Articles" else []
