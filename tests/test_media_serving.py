@@ -34,7 +34,8 @@ image = Image.objects.create_from_upload(
 )
 city = Section.objects.create(name="City", slug="city")
 story = Story.objects.create(
-    title="Ferries go electric", headline="Ferries go electric", section=city, lead_image=image
+    title="Ferries go electric", headline="Ferries go electric", section=city, lead_image=image,
+    dek="The first two ferries run on batteries.", body="<p>They sail from Monday.</p>",
 )
 story.publish()
 from django.contrib.auth import get_user_model
@@ -47,7 +48,10 @@ portrait = Image.objects.create_from_upload(
 )
 Contributor.objects.create(user=rita, name="Rita Porter", photo=portrait, role="Reporter")
 story.authors.add(rita)
-bare = Story.objects.create(title="No picture", headline="No picture", section=city)
+bare = Story.objects.create(
+    title="No picture", headline="No picture", section=city,
+    dek="A story without a picture.", body="<p>Words only.</p>",
+)
 bare.publish()
 """
 

@@ -125,7 +125,7 @@ class StoryAdmin(
     # "N results (Show all)" under a filter: a second count of every story costs more
     # than the page itself at 100,000 stories.
     show_full_result_count = False
-    autocomplete_fields = ["section", "lead_image", "contributors"]
+    autocomplete_fields = ["section", "lead_image"]
     save_on_top = True
     # The form's order is StoryDeskAdmin.fieldsets: text, sources, filing, entities, byline,
     # lead image, then what search engines show (folded).
