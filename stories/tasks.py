@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db import DatabaseBackend
@@ -59,3 +60,18 @@ def schedule_ingest(*, after=timedelta(0)):
     if waiting.exists():
         return None
     return ingest_feeds.using(run_after=timezone.now() + after).enqueue()
+
+
+@task()
+def publish_due_changes():
+    """Publishes the changes to live stories whose scheduled time has come (queued by
+    "Save and schedule changes" for its time; `manage.py publish_due_changes` does the
+    same from cron where another task backend is used)."""
+    from stories.models import WorkingCopy
+
+    return [story.pk for story in WorkingCopy.publish_due()]
+
+
+def schedule_changes(when):
+    """Queues publish_due_changes to run at `when`, once the current transaction commits."""
+    transaction.on_commit(lambda: publish_due_changes.using(run_after=when).enqueue())

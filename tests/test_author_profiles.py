@@ -30,7 +30,7 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def groups(db):
     importlib.import_module("stories.migrations.0004_workflow").create_groups(apps, None)
-    importlib.import_module("stories.migrations.0013_people").grant_people_permissions(apps, None)
+    importlib.import_module("stories.migrations.0014_people").grant_people_permissions(apps, None)
 
 
 def staff(django_user_model, name, group, **fields):

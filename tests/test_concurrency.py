@@ -1,8 +1,9 @@
-"""No lost work: a save over someone else's newer save is refused, and says so.
+"""No lost work: a save over someone else's newer save never overwrites it unasked.
 
-Two editors open the same story. The first saves. The second's save is refused with a
-message naming the first and when they saved, what they changed is shown, and the
-second's own input is still in the form.
+Two editors open the same story. The first saves. Fields only one of them changed merge
+by themselves (tests/test_merging.py); when both changed a field, the second's save is
+refused with a message naming the first and when they saved, theirs and mine are shown
+side by side, and the second's own input is still in the form.
 """
 
 import pytest
@@ -48,6 +49,7 @@ def test_the_second_of_two_saves_is_refused_and_keeps_its_input(editors, make_st
     annas_form["headline"] = "Harbour tug runs on green hydrogen"
     assert first.post(change_url(story), annas_form).status_code == 302
     bens_form["dek"] = "Ben's careful rewrite of the dek."
+    bens_form["headline"] = "Harbour tug runs on hydrogen, at last"
     response = second.post(change_url(story), bens_form)
 
     story.refresh_from_db()
@@ -62,11 +64,13 @@ def test_the_second_of_two_saves_is_refused_and_keeps_its_input(editors, make_st
     assert conflict.editors == ["Anna Berger"]
     assert conflict.when.endswith(settings.TIME_ZONE)
     assert f"Anna Berger saved this story at {conflict.when}, after you opened it" in message
-    # What Anna changed is shown, word by word.
+    # What Anna changed is known, word by word; the headline both changed is shown
+    # side by side, theirs and mine.
     changes = {diff.label: diff for diff in conflict.changes()}
     assert set(changes) == {"Headline"}
     page = response.content.decode()
-    assert "<ins>green </ins>" in page or "<ins>green</ins>" in page
+    assert "<del>green </del>" in page or "<del>green</del>" in page
+    assert [clash.label for clash in conflict.clashes] == ["Headline"]
     # Ben's own input is still in the re-rendered form.
     assert form["dek"].value() == "Ben's careful rewrite of the dek."
     assert "Ben&#x27;s careful rewrite of the dek." in page
@@ -110,7 +114,9 @@ def test_a_status_change_by_someone_else_does_not_refuse_a_text_save(editors, ma
     story.publish(by=anna)
     assert client.post(change_url(story), {**data, "dek": "New dek."}).status_code == 302
     story.refresh_from_db()
-    assert (story.status, story.dek) == (Story.Status.PUBLISHED, "New dek.")
+    # Live now, so the new dek waits in the story's working copy for publication.
+    assert story.status == Story.Status.PUBLISHED
+    assert story.working_copy.fields["dek"] == "New dek."
 
 
 def test_each_of_two_people_with_a_story_open_is_told_of_the_other(editors, make_story):

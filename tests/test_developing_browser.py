@@ -51,8 +51,9 @@ def test_an_editor_marks_an_update_and_the_reader_sees_it_with_its_note_and_time
     edna.fill("#id_dek", "The first electric ferry sailed on time.")
     edna.fill("#id_update_note", "Adds the first sailing.")
     edna.screenshot(path=screenshots / "editor-notes-update.png", full_page=True)
+    # The note goes live with the changes it describes (tests/test_working_copies.py).
     with edna.expect_navigation():
-        edna.locator("input[name=_save]").last.click()
+        edna.get_by_role("button", name="Save and publish changes").click()
     assert "Readers now see it as updated" in edna.content()
     update = story.corrections.get()
 

@@ -55,7 +55,7 @@ def stories(make_story):
 @pytest.fixture
 def editor(django_user_model):
     importlib.import_module("stories.migrations.0004_workflow").create_groups(apps, None)
-    importlib.import_module("stories.migrations.0012_fronts").grant_front_permissions(apps, None)
+    importlib.import_module("stories.migrations.0013_fronts").grant_front_permissions(apps, None)
     user = django_user_model.objects.create_user("edna", first_name="Edna", is_staff=True)
     user.groups.add(apps.get_model("auth", "Group").objects.get(name="Editor"))
     return user

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from stories.models import Story
+from stories.models import Story, WorkingCopy
 from tests.test_admin import form_data, messages_of
 
 S = Story.Status
@@ -205,6 +205,10 @@ def test_who_may_edit_a_story_in_each_state_by_form_and_by_crafted_post(
     story = story_in(status)
     may_edit = role in ("editor", "superuser") or (role == "own" and status == S.DRAFT)
     assert story.can(people[role], "change") is may_edit
+    # A live story's changes wait in a working copy, which its reporter may prepare too
+    # (tests/test_working_copies.py).
+    live = status == S.PUBLISHED
+    may_prepare = may_edit or (role == "own" and live)
     data = editable_form(client, people, story)
     client.force_login(people[role])
 
@@ -212,10 +216,14 @@ def test_who_may_edit_a_story_in_each_state_by_form_and_by_crafted_post(
     response = form_post(client, story, data, headline="Rewritten")
 
     story.refresh_from_db()
-    if may_edit:
+    if may_prepare:
         assert page.context["has_change_permission"]
         assert response.status_code == 302
-        assert story.headline == "Rewritten"
+        if live:
+            assert story.headline != "Rewritten"
+            assert WorkingCopy.objects.get(story=story).fields["headline"] == "Rewritten"
+        else:
+            assert story.headline == "Rewritten"
     else:
         assert response.status_code == 403
         assert story.headline != "Rewritten"

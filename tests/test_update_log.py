@@ -57,8 +57,13 @@ def test_an_editor_saving_a_published_story_can_mark_the_change_as_an_update(
 ):
     client.force_login(editor)
 
+    # The note goes live with the changes it describes ("Publish changes").
     response = save_with_note(
-        client, published, "  Adds the first sailing times.  ", dek="Now with timetables."
+        client,
+        published,
+        "  Adds the first sailing times.  ",
+        dek="Now with timetables.",
+        _changes="publish",
     )
 
     assert response.status_code == 302
@@ -78,7 +83,8 @@ def test_an_editor_saving_a_published_story_can_mark_the_change_as_an_update(
 def test_a_save_without_a_note_is_no_update(client, published, editor):
     client.force_login(editor)
 
-    assert save_with_note(client, published, "", dek="A typo fixed.").status_code == 302
+    response = save_with_note(client, published, "", dek="A typo fixed.", _changes="publish")
+    assert response.status_code == 302
 
     published.refresh_from_db()
     assert published.dek == "A typo fixed."

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from stories import search
+from stories.admin.autosave import AutosaveAdmin, AutosaveForm
 from stories.admin.base import (
     AuthorListFilter,
     SectionListFilter,
@@ -16,6 +17,9 @@ from stories.admin.base import (
     short_time,
 )
 from stories.admin.desk import LabelledCellsMixin, StoryDeskAdmin
+from stories.admin.drafts import WorkingCopyAdmin, WorkingCopyForm
+from stories.admin.live_preview import LivePreviewAdmin
+from stories.admin.presence import PresenceAdmin
 from stories.admin.suggestions import EntitySuggestionsMixin
 from stories.admin.threads import DevelopingStoryAdmin, DevelopingStoryForm
 from stories.admin.workflow import CorrectionInline, StoryWorkflowAdmin, StoryWorkflowForm
@@ -29,7 +33,9 @@ from stories.models import (
 )
 
 
-class StoryAdminForm(StoryWorkflowForm, DevelopingStoryForm, StoryForm):
+class StoryAdminForm(
+    AutosaveForm, WorkingCopyForm, StoryWorkflowForm, DevelopingStoryForm, StoryForm
+):
     """The story's form in the admin: its fields, the developing story's, the workflow's."""
 
 
@@ -91,6 +97,10 @@ class StatusChangeInline(LabelledCellsMixin, admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    PresenceAdmin,
+    LivePreviewAdmin,
+    AutosaveAdmin,
+    WorkingCopyAdmin,
     StoryDeskAdmin,
     StoryWorkflowAdmin,
     DevelopingStoryAdmin,
@@ -173,7 +183,9 @@ class StoryAdmin(
     def save_related(self, request, form, formsets, change):
         """After the story itself, in this order: its tags, authors and rows; what is
         measured from them; the update note; its byline and status; its place in the
-        search index."""
+        search index. A live story's text went to its working copy instead."""
+        if form.live:
+            return self.save_related_to_live(request, form, formsets, change)
         super().save_related(request, form, formsets, change)
         story = form.instance
         # Mentions added by hand, and all of them after the text changed, are measured.

@@ -26,6 +26,8 @@ from django.views.decorators.http import require_POST
 from reversion.models import Version
 
 from stories.admin.base import StoryRowsInline
+from stories.admin.desk import LabelledCellsMixin
+from stories.admin.merging import merge
 from stories.dates import local_time
 from stories.history import compare
 from stories.models import ACTION, ACTIONS, Correction, Snapshot, Story
@@ -85,6 +87,26 @@ class Conflict:
             "your save was refused to keep their changes. What they changed is shown "
             "above; your own text is still in the form below. Copy what you need, then "
             "reload the story and make your changes to the current version."
+        )
+
+    clashes = ()
+
+    def clash_message(self):
+        names = ", ".join(clash.label for clash in self.clashes)
+        when = f" at {self.when}" if self.when else ""
+        return (
+            f"{' and '.join(self.editors)} saved this story{when}, after you opened it. "
+            f"Their other changes are merged with yours; you both changed: {names}. "
+            "Choose below whose text to keep for each, then save again."
+        )
+
+    def merged_message(self, taken, labels):
+        kept = (
+            f" Their changes to {', '.join(labels[n] for n in taken)} are kept." if taken else ""
+        )
+        return (
+            f"{' and '.join(self.editors)} saved this story after you opened it; your "
+            f"changes were merged with theirs.{kept}"
         )
 
     def changes(self):
@@ -161,8 +183,15 @@ class StoryWorkflowForm(forms.Form):
                 "cannot be saved safely; reload the story and make your changes again."
             )
         if seen != current.version:
-            self.conflict = Conflict(current, seen)
-            raise ValidationError(self.conflict.message())
+            conflict = Conflict(current, seen)
+            if conflict.seen is None:  # no record of the version opened: nothing to merge
+                self.conflict = conflict
+                raise ValidationError(conflict.message())
+            taken, conflict.clashes = merge(self, cleaned, current, conflict.seen)
+            if conflict.clashes:
+                self.conflict = conflict
+                raise ValidationError(conflict.clash_message())
+            self.merged = (conflict, taken)  # saved over theirs; for the admin's message
 
     def _check_transition(self, cleaned):
         value = cleaned.get("transition")
@@ -189,7 +218,7 @@ class StoryWorkflowForm(forms.Form):
         self.change = (to, when, button)
 
 
-class CorrectionInline(StoryRowsInline):
+class CorrectionInline(LabelledCellsMixin, StoryRowsInline):
     """Corrections and updates readers see under a published story; added, never edited."""
 
     model = Correction

@@ -8,6 +8,7 @@ from stories.models.base import (
     count_per_row,
     unique_slug,
 )
+from stories.models.drafts import Autosave, WorkingCopy
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
 from stories.models.fronts import Alert, Placement
 from stories.models.images import Image
@@ -39,6 +40,7 @@ __all__ = [
     "Action",
     "Alert",
     "ApiToken",
+    "Autosave",
     "Button",
     "Byline",
     "Citation",
@@ -63,6 +65,7 @@ __all__ = [
     "Story",
     "StoryStatus",
     "Thread",
+    "WorkingCopy",
     "author_path",
     "count_per_row",
     "unique_slug",

@@ -45,6 +45,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, get_commands
 
+from bench.autosave import autosave_timing
 from bench.harness import (
     die_with_parent,
     env_number,
@@ -648,6 +649,7 @@ def in_process_phase(*, export, export_dir):
     static_page.write_bytes(content)
     result["static_page_bytes"] = len(content)
     result["admin_list"] = admin_list_timing(client)
+    result["autosave"] = autosave_timing(client)
     result["counts"] = {
         "stories": Story.objects.count(),
         "published": Story.objects.published().count(),
@@ -789,6 +791,16 @@ def choose_pages():
             note="" if sitemap_stories else "no stories sitemap in this tree",
         ),
     ]
+
+
+def autosave_line(autosave):
+    if "median_ms" not in autosave:
+        return f"autosave request: failed: {autosave.get('error', 'not measured')}"
+    return (
+        f"autosave request (server time, {autosave['body_bytes']:,}-byte body): "
+        f"{autosave['median_ms']:.1f} ms median, {autosave['p99_ms']:.1f} ms p99 "
+        f"of {autosave['runs']}"
+    )
 
 
 def admin_list_timing(client):
@@ -1142,6 +1154,7 @@ def render_run(run):
             if "median_ms" in admin
             else f"failed: {admin.get('error')}"
         ),
+        autosave_line(run.get("autosave", {})),
         f"workers: {memory.get('workers')} × {memory.get('worker_rss_median_mb')} MB RSS "
         f"(median) after the cached run; all of gunicorn {memory.get('total_rss_mb')} MB RSS, "
         f"{memory.get('total_pss_mb')} MB PSS (shared pages counted once)",

@@ -24,7 +24,7 @@ def grant_people_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0012_fronts'),
+        ('stories', '0013_fronts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

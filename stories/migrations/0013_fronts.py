@@ -28,7 +28,7 @@ def grant_front_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stories', '0011_tag_slugs'),
+        ('stories', '0012_working_copies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
