@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: pages are kept once, uncompressed, and compressed for
+    # each reader who accepts gzip (only anonymous readers' pages: BREACH).
+    "newsroom.compression.ReaderGZipMiddleware",
     # Above the policy headers' middleware: a cached page is stored with its headers,
     # so a cache hit is answered without building them again (and answers conditional
     # requests itself).
@@ -179,7 +182,7 @@ if env_str("AWS_STORAGE_BUCKET_NAME"):
     # Media in S3-compatible object storage (django-storages); credentials come from
     # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them.
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "newsroom.s3.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),

@@ -223,6 +223,20 @@ def authors_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
         queue(using, keys=keys)
 
 
+def contributors_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    ids = set(pk_set or ())
+    if reverse:  # instance is a contributor, ids are stories
+        keys = story_keys(ids, using)
+        queue(using, keys=keys | {f"contributor-{instance.pk}-stories"} if keys else set())
+    else:
+        keys = keys_of(instance)
+        if keys:
+            keys |= {f"contributor-{pk}-stories" for pk in ids}
+        queue(using, keys=keys)
+
+
 def tag_saved(sender, instance, created, raw, using, **kwargs):
     if raw or created:
         return
@@ -272,6 +286,11 @@ def connect():
             pre_delete.connect(deleting, sender=model, dispatch_uid=f"effects-pre-del-{model}")
             post_delete.connect(deleted, sender=model, dispatch_uid=f"effects-del-{model}")
     m2m_changed.connect(tags_changed, sender=Story.tags.through, dispatch_uid="effects-tags")
+    m2m_changed.connect(
+        contributors_changed,
+        sender=Story.contributors.through,
+        dispatch_uid="effects-contributors",
+    )
     m2m_changed.connect(
         authors_changed, sender=Story.authors.through, dispatch_uid="effects-authors"
     )

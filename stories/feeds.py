@@ -157,13 +157,15 @@ class StoryFeed(TextFieldsMixin, Feed):
         return Story.objects.published()
 
     def items(self, obj):
-        # Authors, tags, citations (the coverage), the public log and the live updates'
-        # times (the updated time) for every item in five more queries, however many items.
+        # Authors (and contributors without an account), tags, citations (the coverage),
+        # the public log and the live updates' times (the updated time) for every item in
+        # six more queries, however many items.
         items = list(
             self.stories(obj)
             .cards()
             .prefetch_related(
                 "authors",
+                "contributors",
                 "tags",
                 "citations",
                 "corrections",
@@ -222,11 +224,15 @@ class StoryFeed(TextFieldsMixin, Feed):
 
     def item_author_name(self, item):
         names = [author_name(author) for author in item.authors.all()]
+        names += [contributor.name for contributor in item.contributors.all()]
         return ", ".join(names) or None
 
     def item_author_link(self, item):
         authors = list(item.authors.all())
-        return author_url(authors[0]) if len(authors) == 1 else None
+        # Atom's <uri> is read on its own, away from the page: it must be absolute.
+        if len(authors) != 1:
+            return None
+        return self.request.build_absolute_uri(author_url(authors[0]))
 
     def item_enclosures(self, item):
         shared = item.lead_image.share_rendition() if item.lead_image else None

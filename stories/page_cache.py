@@ -141,19 +141,28 @@ def last_purge():
 
 
 def next_due(last):
-    """The time (a timestamp) of the next scheduled publication, or None.
+    """When what listings show next changes with nobody saving anything (a timestamp), or
+    None: a scheduled story comes due, or a front placement or the alert strip starts or
+    ends.
 
     Kept in the cache under the purge id it was read under: any purge (scheduling a
-    story is one) makes it read again.
+    story, placing one) makes it read again.
     """
     found = cache.get(NEXT_DUE)
     if found is not None and found[0] == last and (found[1] is None or found[1] > time.time()):
         return found[1]
-    from stories.models import Story
+    from stories.models import Alert, Placement, Story
 
-    due = Story.objects.scheduled().order_by("published_at").values_list("published_at", flat=True)
-    due = due.first()
-    due = due.timestamp() if due else None
+    times = [
+        Story.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first(),
+        Placement.objects.next_change(),
+        Alert.objects.next_change(),
+    ]
+    times = [when for when in times if when is not None]
+    due = min(times).timestamp() if times else None
     cache.set(NEXT_DUE, (last, due), timeout=None)
     return due
 

@@ -10,7 +10,7 @@ from stories.models.base import ReaderVisible
 # First-level section slugs that would shadow the site's own URLs.
 RESERVED_SECTION_SLUGS = frozenset(
     {"admin", "stories", "entities", "tags", "authors", "search", "feeds", "static", "media",
-     "sitemap.xml", "robots.txt", "healthz", "preview", "api", "threads"}
+     "sitemap.xml", "robots.txt", "healthz", "preview", "api", "threads", "contributors"}
 )  # fmt: skip
 
 

@@ -251,6 +251,12 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="authored_stories"
     )
+    contributors = models.ManyToManyField(
+        "stories.Contributor",
+        blank=True,
+        related_name="stories",
+        help_text="People credited in the byline who have no account here.",
+    )
     sources = models.ManyToManyField(
         Source, through="Citation", blank=True, related_name="stories"
     )
@@ -389,6 +395,9 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         keys += [f"entity-{pk}-stories" for pk in self.mentions.values_list("entity", flat=True)]
         keys += [f"tag-{pk}-stories" for pk in self.tags.values_list("pk", flat=True)]
         keys += [f"author-{pk}-stories" for pk in self.authors.values_list("pk", flat=True)]
+        keys += [
+            f"contributor-{pk}-stories" for pk in self.contributors.values_list("pk", flat=True)
+        ]
         if self.thread_id:
             keys.append(f"thread-{self.thread_id}-stories")
         return keys
