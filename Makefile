@@ -31,7 +31,14 @@ var/node/.installed:
 		npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 vnu-jar@26 && touch $@; \
 	else echo "npm not found: the accessibility checks will skip"; fi
 
-install-test: $(VENV)/.installed-test var/node/.installed
+# Lighthouse for tests/test_lighthouse.py (12.2: later ones want Node 22); it drives
+# Debian's chromium. Without npm that test skips and says why.
+var/node/.lighthouse: var/node/.installed
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix var/node -E lighthouse@12.2.3 && touch $@; \
+	else echo "npm not found: the Lighthouse check will skip"; fi
+
+install-test: $(VENV)/.installed-test var/node/.installed var/node/.lighthouse
 
 run: install
 	$(BIN)/python manage.py load_demo

@@ -13,6 +13,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -53,8 +54,10 @@ def server_environment(database_url, *, drop, secret_key, static_root, page_cach
         DJANGO_STATIC_ROOT=str(static_root),
         DATABASE_URL=database_url,
         NEWSROOM_PAGE_CACHE="1" if page_cache else "0",
-        # Never share cached pages with a production Redis that REDIS_URL may name.
+        # Never share cached pages with a production Redis that REDIS_URL may name...
         CACHE_KEY_PREFIX=key_prefix,
+        # ...nor with `make serve` or another run in the embedded cache: one of its own.
+        NEWSROOM_CACHE_DIR=tempfile.mkdtemp(prefix="newsroom-bench-cache-"),
         PYTHONUNBUFFERED="1",
     )
     return env

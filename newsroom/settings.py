@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: pages are kept once, uncompressed, and compressed for
+    # each reader who accepts gzip (only anonymous readers' pages: BREACH).
+    "newsroom.compression.ReaderGZipMiddleware",
     # Above the policy headers' middleware: a cached page is stored with its headers,
     # so a cache hit is answered without building them again (and answers conditional
     # requests itself).
@@ -179,7 +182,7 @@ if env_str("AWS_STORAGE_BUCKET_NAME"):
     # Media in S3-compatible object storage (django-storages); credentials come from
     # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them.
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "newsroom.s3.MediaS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
@@ -195,10 +198,22 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
         f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
     )
+# Without Redis, a cache on local disk that every process of the machine shares
+# (diskcache: SQLite-indexed, files for large values, least recently stored evicted
+# past its size). Reads never wait on writers (SQLite's WAL); a writer waits up to
+# DATABASE_TIMEOUT for another, then retries.
+NEWSROOM_CACHE_DIR = env_str("NEWSROOM_CACHE_DIR") or str(VAR_DIR / "cache")
+NEWSROOM_CACHE_MB = env_int("NEWSROOM_CACHE_MB", 2048, minimum=16)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "newsroom.caches.SharedDiskCache",
+        "LOCATION": NEWSROOM_CACHE_DIR,
+        "SHARDS": 8,
+        "DATABASE_TIMEOUT": 0.25,
+        "OPTIONS": {"size_limit": NEWSROOM_CACHE_MB * 2**20},
+    }
 }
 CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
 
@@ -206,9 +221,8 @@ CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "newsroom")
 # so template edits show at once.
 NEWSROOM_PAGE_CACHE = env_bool("NEWSROOM_PAGE_CACHE", not DEBUG)
 NEWSROOM_PAGE_CACHE_SECONDS = env_int("NEWSROOM_PAGE_CACHE_SECONDS", 300, minimum=1)
-# With the local-memory cache every gunicorn worker caches pages of its own; a change
-# saved through one worker reaches the others by growing this file (stories/page_cache.py).
-NEWSROOM_PAGE_CACHE_STAMP = None if REDIS_URL else VAR_DIR / "page-cache.stamp"
+# Costly parts of pages (a story's related stories) kept between the pages made from them.
+NEWSROOM_FRAGMENT_CACHE = env_bool("NEWSROOM_FRAGMENT_CACHE", NEWSROOM_PAGE_CACHE)
 NEWSROOM_UNCACHED_PREFIXES = (f"/{NEWSROOM_ADMIN_PATH}", "/preview/", "/healthz")
 NEWSROOM_PURGE_URL = env_str("NEWSROOM_PURGE_URL")
 NEWSROOM_PURGE_BACKEND = (

@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from newsroom import media
 from newsroom.health import healthz
 from stories.api import api
 from stories.sitemaps import SITEMAPS
@@ -38,6 +38,15 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("stories.urls")),
 ]
-# Uploaded images while developing (nothing when DEBUG is off: object storage serves them).
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+    # Uploaded images kept on this machine, served with DEBUG on or off (newsroom/media.py);
+    # object storage serves its own.
+    urlpatterns.insert(
+        0,
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            media.serve,
+            name="media",
+        ),
+    )
 handler500 = "newsroom.errors.server_error"

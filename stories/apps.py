@@ -64,3 +64,7 @@ class StoriesConfig(AppConfig):
         m2m_changed.connect(
             staff_with_newsroom_groups, sender=get_user_model().groups.through, weak=False
         )
+        # Search indexing, cache purges and notifications: what follows a change.
+        from stories import effects
+
+        effects.connect()

@@ -30,6 +30,7 @@ from taggit.models import Tag
 
 from stories import richtext
 from stories.models import Entity, LiveUpdate, Section, Story, Thread
+from stories.page_cache import card_keys, shows
 from stories.views import author_name, author_url
 
 FEED_LENGTH = 30
@@ -140,25 +141,39 @@ class StoryFeed(TextFieldsMixin, Feed):
         # enclosure URLs) goes on a copy of it.
         feed = copy.copy(self)
         feed.request = request
-        return super(StoryFeed, feed).__call__(request, *args, **kwargs)
+        feed.shown = []
+        response = super(StoryFeed, feed).__call__(request, *args, **kwargs)
+        return shows(response, *feed.shown)
+
+    def get_feed(self, obj, request):
+        self.shown = self.surrogate_keys(obj)
+        return super().get_feed(obj, request)
+
+    def surrogate_keys(self, obj):
+        """The keys of what the feed shows, besides its stories (see page_cache.shows())."""
+        return ["listings"]
 
     def stories(self, obj):
         return Story.objects.published()
 
     def items(self, obj):
-        # Authors, tags, citations (the coverage), the public log and the live updates'
-        # times (the updated time) for every item in five more queries, however many items.
-        return (
+        # Authors (and contributors without an account), tags, citations (the coverage),
+        # the public log and the live updates' times (the updated time) for every item in
+        # six more queries, however many items.
+        items = list(
             self.stories(obj)
             .cards()
             .prefetch_related(
                 "authors",
+                "contributors",
                 "tags",
                 "citations",
                 "corrections",
                 Prefetch("live_updates", queryset=LiveUpdate.objects.only("story", "at")),
             )[:FEED_LENGTH]
         )
+        self.shown += card_keys(items)
+        return items
 
     def subject(self, obj):
         return ""
@@ -209,11 +224,15 @@ class StoryFeed(TextFieldsMixin, Feed):
 
     def item_author_name(self, item):
         names = [author_name(author) for author in item.authors.all()]
+        names += [contributor.name for contributor in item.contributors.all()]
         return ", ".join(names) or None
 
     def item_author_link(self, item):
         authors = list(item.authors.all())
-        return author_url(authors[0]) if len(authors) == 1 else None
+        # Atom's <uri> is read on its own, away from the page: it must be absolute.
+        if len(authors) != 1:
+            return None
+        return self.request.build_absolute_uri(author_url(authors[0]))
 
     def item_enclosures(self, item):
         shared = item.lead_image.share_rendition() if item.lead_image else None
@@ -255,6 +274,9 @@ class SectionFeed(StoryFeed):
     def page_url(self, section):
         return section.get_absolute_url()
 
+    def surrogate_keys(self, section):
+        return [f"section-{section.pk}-stories"]
+
 
 class SectionAtomFeed(AtomFeedMixin, SectionFeed):
     pass
@@ -276,6 +298,9 @@ class EntityFeed(StoryFeed):
     def page_url(self, entity):
         return entity.get_absolute_url()
 
+    def surrogate_keys(self, entity):
+        return entity.surrogate_keys()
+
 
 class EntityAtomFeed(AtomFeedMixin, EntityFeed):
     pass
@@ -296,6 +321,9 @@ class TagFeed(StoryFeed):
 
     def page_url(self, tag):
         return reverse("stories:tag", kwargs={"slug": tag.slug})
+
+    def surrogate_keys(self, tag):
+        return [f"tag-{tag.pk}", f"tag-{tag.pk}-stories"]
 
 
 class TagAtomFeed(AtomFeedMixin, TagFeed):
@@ -321,6 +349,9 @@ class AuthorFeed(StoryFeed):
     def page_url(self, author):
         return author_url(author)
 
+    def surrogate_keys(self, author):
+        return [f"author-{author.pk}-stories"]
+
 
 class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):
     pass
@@ -344,6 +375,9 @@ class ThreadFeed(StoryFeed):
 
     def page_url(self, thread):
         return thread.get_absolute_url()
+
+    def surrogate_keys(self, thread):
+        return thread.surrogate_keys()
 
 
 class ThreadAtomFeed(AtomFeedMixin, ThreadFeed):

@@ -211,6 +211,8 @@ USES = {
     for use in (
         Use("lead", (16, 9), (480, 800, 1200, 1600)),
         Use("thumbnail", (1, 1), (160, 320, 480)),
+        # Front-page grids, and the 4:3 picture search engines ask for beside 16:9 and 1:1.
+        Use("card", (4, 3), (320, 640, 960, 1200)),
         Use("inline", None, (480, 800, 1200, 1600)),
     )
 }

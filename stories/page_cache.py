@@ -1,12 +1,22 @@
 """Caching reader pages so that they are fast and never stale or unpublished.
 
-Every cached page is stored under the current *content generation*. Any change a
-reader could see (a story saved, published, corrected or withdrawn; a section,
-entity or source edited) starts a new generation once its transaction commits, so
-all cached pages are dropped at once: correctness over cleverness, which a
-newsroom's publish rate affords. The generation also ends by itself when the next
-scheduled story comes due, so a scheduled story appears on cached pages at its
-time with nothing running.
+The pages live in CACHES["default"], which every worker on the machine shares: a
+diskcache DjangoCache on local disk by default, Redis when REDIS_URL is set.
+
+Each page records the surrogate keys of what it shows (`story-12`, `entity-4`,
+`section-3-stories`: see `shows()`), sent in its Surrogate-Key header. A change readers
+can see purges the keys of what it touches (ReaderVisible.purge_keys(), acted on by
+stories/effects.py once its transaction commits): `drop()` marks each key with the
+time of the purge, and a cached page made before any of its keys' marks is made
+again. So a change drops exactly the pages that show what changed, in every process,
+and the same keys go to the CDN (`purge_at_cdn()`).
+
+A hit costs one read of the page and of the latest purge's id: a page's keys' marks are
+read only when something was purged since it was made, once per page, purge and
+thread (which remembers the pages it found fresh, in memory).
+
+Pages that list stories, and error pages, live no longer than the next scheduled
+publication, so a scheduled story appears on them at its time with nothing running.
 
 Only anonymous GET/HEAD requests outside the admin and previews are cached, and
 they are recognised without touching the database: a request carrying a session
@@ -14,117 +24,191 @@ cookie belongs to someone logged in and is never cached, in either direction.
 """
 
 import logging
-import os
 import threading
 import time
 import urllib.request
 import uuid
 from hashlib import sha256
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Min
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.module_loading import import_string
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
-STATE_KEY = "reader-pages:state"
 CACHEABLE_STATUS = {200, 301, 404, 410}
+PREFIX = "reader-pages"
+LAST_PURGE = f"{PREFIX}:last-purge"  # the id of the latest purge
+NEXT_DUE = f"{PREFIX}:next-due"  # (the purge id it was read under, its time or None)
+# Every page carries these: "site" is what every page shows (the sections in the
+# navigation); "listings" is on a page that names nothing narrower, so that it is
+# dropped by every change to what readers see.
+SITE_KEY = "site"
+LISTINGS_KEY = "listings"
 
 
-def content_changed(*, keys=()):
-    """Drops every cached reader page once the current transaction commits.
-
-    `keys` are the surrogate keys of what changed, passed to the CDN purge hook.
-    """
-
-    def drop():
-        cache.delete(STATE_KEY)
-        mark_stamp()
-        if not isinstance(purger(), NoPurge):
-            # By the task worker: a slow CDN never holds up the editor's save.
-            purge_cdn.enqueue(sorted(set(keys)))
-
-    transaction.on_commit(drop)
+def purged_key(key):
+    return f"{PREFIX}:purged:{key}"
 
 
-def current_state():
-    """The content generation and when it ends (the next scheduled publication)."""
-    state = cache.get(STATE_KEY)
-    stamp = read_stamp()
-    if (
-        state is None
-        or state.get("stamp") != stamp
-        or (state["ends"] is not None and time.time() >= state["ends"])
-    ):
-        from stories.models import Story
+class Checked(threading.local):
+    """The pages this thread found fresh since the latest purge (its id): each is checked
+    once per purge, in memory, with no write to the shared cache."""
 
-        next_due = Story.objects.filter(
-            status=Story.Status.PUBLISHED, published_at__gt=timezone.now()
-        ).aggregate(next_due=Min("published_at"))["next_due"]
-        state = {
-            "generation": uuid.uuid4().hex,
-            "ends": next_due.timestamp() if next_due else None,
-            "stamp": stamp,
-        }
-        cache.set(STATE_KEY, state, timeout=None)
-    return state
+    def __init__(self):
+        self.last, self.pages = None, set()
+
+    def has(self, last, page):
+        return last == self.last and page in self.pages
+
+    def add(self, last, page):
+        if last != self.last:
+            self.last, self.pages = last, set()
+        self.pages.add(page)
 
 
-# ---- Telling the other processes ------------------------------------------------
-# With the local-memory cache (no REDIS_URL), each gunicorn worker keeps its own pages
-# and its own generation: deleting STATE_KEY drops only the saving process's. So a
-# change also grows the stamp file (NEWSROOM_PAGE_CACHE_STAMP) by a byte, and a
-# process whose generation was made under another stamp starts a new one. One stat()
-# a request; with Redis, shared by every process, there is no stamp.
+checked = Checked()
 
 
-STAMP_LIMIT = 1 << 20  # bytes; then the file starts again
+# ---- What pages show --------------------------------------------------------------
 
 
-def read_stamp():
-    path = settings.NEWSROOM_PAGE_CACHE_STAMP
-    if not path:
-        return None
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    # Size and time tell changes apart; a new file may reuse an old one's inode, but
-    # never at the same size and time: starting again takes a million changes.
-    return (found.st_ino, found.st_size, found.st_mtime_ns)
-
-
-def mark_stamp():
-    """Marks a change: one byte appended (atomic, and cheaper than a new file)."""
-    path = settings.NEWSROOM_PAGE_CACHE_STAMP
-    if not path:
-        return
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as stamp:
-        stamp.write(b".")
-        full = stamp.tell() >= STAMP_LIMIT
-    if full:
-        fresh = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
-        fresh.write_bytes(b"")
-        fresh.replace(path)
-
-
-def surrogate_keys(*objects):
-    """Surrogate keys ("story-12 section-3") naming what a page shows."""
-    return [key for obj in objects for key in obj.surrogate_keys()]
-
-
-def add_surrogate_keys(response, keys):
+def shows(response, *keys):
+    """Records that `response` shows what `keys` name (also its Surrogate-Key header)."""
     existing = response.get("Surrogate-Key", "").split()
     response["Surrogate-Key"] = " ".join(dict.fromkeys([*existing, *keys]))
     return response
+
+
+def card_keys(stories):
+    """The keys of a listing's cards: each story and its lead image."""
+    keys = []
+    for story in stories:
+        keys.append(f"story-{story.pk}")
+        if story.lead_image_id:
+            keys.append(f"image-{story.lead_image_id}")
+    return keys
+
+
+def keys_of(response):
+    return response.get("Surrogate-Key", "").split()
+
+
+def lists_stories(keys, status):
+    # Story pages (200) show their own story: a scheduled one has no page until its time,
+    # and that page is an error page until then.
+    return status != 200 or any(k == LISTINGS_KEY or k.endswith("-stories") for k in keys)
+
+
+# ---- Purging ---------------------------------------------------------------------
+
+
+def drop(keys):
+    """Drops the cached pages that show any of `keys`, for every process sharing the cache.
+
+    Each key is marked with the time of the purge, then the purge is announced: a
+    process that sees the announcement reads the marks, already written.
+    """
+    now = time.time()
+    # A page never lives longer than the page cache's lifetime: nor need its marks.
+    lifetime = settings.NEWSROOM_PAGE_CACHE_SECONDS + 60
+    cache.set_many({purged_key(key): now for key in keys}, timeout=lifetime)
+    cache.set(LAST_PURGE, uuid.uuid4().hex, timeout=None)
+
+
+def purge_at_cdn(keys):
+    """Purges `keys` at the CDN (NEWSROOM_PURGE_BACKEND), by the task worker: a slow CDN
+    never holds up the editor's save. Nothing is queued when no CDN is in front."""
+    keys = sorted(set(keys))
+    if keys and not isinstance(purger(), NoPurge):
+        purge_cdn.enqueue(keys)
+
+
+def latest_purge():
+    """The id of the latest purge, or None: it changes with every purge, on any process."""
+    return cache.get(LAST_PURGE)
+
+
+def last_purge():
+    """The id of the latest purge; made when there is none, so that there always is one."""
+    last = cache.get(LAST_PURGE)
+    if last is None:
+        cache.add(LAST_PURGE, uuid.uuid4().hex, timeout=None)
+        last = cache.get(LAST_PURGE)
+    return last
+
+
+def next_due(last):
+    """When what listings show next changes with nobody saving anything (a timestamp), or
+    None: a scheduled story comes due, or a front placement or the alert strip starts or
+    ends.
+
+    Kept in the cache under the purge id it was read under: any purge (scheduling a
+    story, placing one) makes it read again.
+    """
+    found = cache.get(NEXT_DUE)
+    if found is not None and found[0] == last and (found[1] is None or found[1] > time.time()):
+        return found[1]
+    from stories.models import Alert, Placement, Story
+
+    times = [
+        Story.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first(),
+        Placement.objects.next_change(),
+        Alert.objects.next_change(),
+    ]
+    times = [when for when in times if when is not None]
+    due = min(times).timestamp() if times else None
+    cache.set(NEXT_DUE, (last, due), timeout=None)
+    return due
+
+
+def fresh(entry, found, page):
+    """Whether the cached `entry` of `page` shows nothing purged since it was made."""
+    made_at, made_under, keys, expires, _ = entry
+    if time.time() >= expires:
+        # Kept by the cache a little longer than asked: Redis expires keys by its own
+        # clock, in whole seconds.
+        return False
+    last = found.get(LAST_PURGE)
+    # The entry's own time with the page: a slow request may store an older page after
+    # this one was checked.
+    if last is not None and (last == made_under or checked.has(last, (page, made_at))):
+        return True
+    marks = cache.get_many([purged_key(key) for key in keys])
+    if any(mark >= made_at for mark in marks.values()):
+        return False
+    if last is not None:
+        checked.add(last, (page, made_at))
+    return True
+
+
+def fragment(name, keys, make):
+    """What `make()` returns, kept until a change purges one of `keys` (or the page
+    cache's lifetime passes): a part of a page that costs to make, such as a ranking.
+
+    `name` must say everything the value depends on besides what `keys` name. Off with
+    NEWSROOM_FRAGMENT_CACHE (by default, as the page cache is).
+    """
+    if not settings.NEWSROOM_FRAGMENT_CACHE:
+        return make()
+    key = f"{PREFIX}:fragment:{name}"
+    found = cache.get_many([key, LAST_PURGE])
+    entry = found.get(key)
+    if entry is not None and fresh(entry, found, key):
+        return entry[-1]
+    made_at, made_under = time.time(), found.get(LAST_PURGE) or last_purge()
+    value = make()
+    timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
+    cache.set(key, (made_at, made_under, [SITE_KEY, *keys], made_at + timeout, value), timeout)
+    return value
+
+
+# ---- The middleware --------------------------------------------------------------
 
 
 class ReaderPageCacheMiddleware:
@@ -134,6 +218,9 @@ class ReaderPageCacheMiddleware:
     def __call__(self, request):
         if not is_reader_request(request):
             response = self.get_response(request)
+            # Never cached anywhere: nothing for a CDN to purge.
+            if "Surrogate-Key" in response:
+                del response["Surrogate-Key"]
             if settings.SESSION_COOKIE_NAME in request.COOKIES or request.path.startswith(
                 settings.NEWSROOM_UNCACHED_PREFIXES
             ):
@@ -142,43 +229,63 @@ class ReaderPageCacheMiddleware:
         if not settings.NEWSROOM_PAGE_CACHE:
             response = self.get_response(request)
             if cacheable(response) or response.status_code == 304:
+                self.label(response)
                 self.patch_reader_headers(response, settings.NEWSROOM_PAGE_CACHE_SECONDS)
             return response
 
-        # The key is fixed before the view runs: a page built from content that
-        # changes meanwhile is stored under the old generation, which nobody reads.
-        state = current_state()
-        key = page_key(request, state["generation"])
-        response = cache.get(key)
-        if response is not None:
+        page = page_key(request)
+        found = cache.get_many([page, LAST_PURGE])
+        entry = found.get(page)
+        if entry is not None and fresh(entry, found, page):
+            response = entry[-1]
             # ConditionalGetMiddleware sits below, for the pages this one makes.
             if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
-                etag = response.get("ETag")
-                response = get_conditional_response(request, etag=etag, response=response)
+                response = get_conditional_response(
+                    request, etag=response.get("ETag"), response=response
+                )
             response["X-Cache"] = "hit"
             return response
+
+        # Taken before the view runs: a page made from content that changes meanwhile
+        # is older than that change's purge, so never served after it.
+        made_at, made_under = time.time(), last_purge()
         response = self.get_response(request)
+        if response.status_code != 304 and not cacheable(response):
+            return response
+        keys = self.label(response)
         timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
-        if state["ends"] is not None:
-            timeout = max(0, min(timeout, int(state["ends"] - time.time())))
+        if lists_stories(keys, response.status_code):
+            due = next_due(made_under)
+            if due is not None:
+                timeout = max(0, min(timeout, int(due - time.time())))
+        # A 304 answered from the reader's own copy's ETag: the same headers (a CDN
+        # keeps it no longer than the page), no page to keep.
+        self.patch_reader_headers(response, timeout)
         if response.status_code == 304:
-            # Answered from the reader's own copy's ETag: the same headers (a CDN keeps
-            # it no longer than the page), no page to keep.
-            self.patch_reader_headers(response, timeout)
-        elif cacheable(response):
-            self.patch_reader_headers(response, timeout)
-            if timeout > 0:
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                # Stored as one piece with its ETag: a feed is written in a thousand
-                # small chunks, each of which would otherwise be a write to the socket
-                # on every hit, and the ETag would be hashed again on every hit.
-                response.content = response.content
-                if not response.has_header("ETag"):
-                    set_response_etag(response)
-                cache.set(key, response, timeout)
-            response["X-Cache"] = "miss"
+            return response
+        if timeout > 0:
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            # Stored as one piece with its ETag: a feed is written in a thousand small
+            # chunks, each of which would otherwise be a write to the socket on every
+            # hit, and the ETag would be hashed again on every hit.
+            response.content = response.content
+            if not response.has_header("ETag"):
+                set_response_etag(response)
+            expires = made_at + timeout
+            cache.set(page, (made_at, made_under, keys, expires, response), timeout)
+        response["X-Cache"] = "miss"
         return response
+
+    @staticmethod
+    def label(response):
+        """The page's keys, completed: every page has the site's, and some of its own."""
+        keys = keys_of(response)
+        if not keys:
+            keys = [LISTINGS_KEY]
+        keys = [SITE_KEY, *(key for key in keys if key != SITE_KEY)]
+        response["Surrogate-Key"] = " ".join(keys)
+        return keys
 
     @staticmethod
     def patch_reader_headers(response, timeout):
@@ -205,12 +312,12 @@ def cacheable(response):
     )
 
 
-def page_key(request, generation):
+def page_key(request):
     # The host as validated against ALLOWED_HOSTS: a forged Host header cannot put a
     # page under another host's key.
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     address = sha256(address.encode()).hexdigest()
-    return f"reader-pages:{generation}:{request.method}:{address}"
+    return f"{PREFIX}:page:{request.method}:{address}"
 
 
 # ---- CDN purging -------------------------------------------------------------
@@ -253,4 +360,5 @@ def purger():
 
 @task()
 def purge_cdn(keys):
+    """One purge of `keys` at the CDN, in the task worker."""
     purger().purge(keys)

@@ -159,6 +159,10 @@ class SearchFeed(TextFieldsMixin, Feed):
     def link(self, obj):
         return with_params(reverse("stories:search"), obj["params"])
 
+    def feed_url(self, obj):
+        # rel="self" is this search's feed, not the feed of no search.
+        return with_params(reverse("stories:search-feed"), obj["params"])
+
     def description(self, obj):
         return f"The stories of {settings.NEWSROOM_SITE_NAME} that best match this search."
 

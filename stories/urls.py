@@ -6,6 +6,7 @@ app_name = "stories"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("stories/", views.latest, name="latest"),
     path("stories/<slug:slug>/", views.story_detail, name="story"),
     path("stories/<slug:slug>/live.json", views.live_updates, name="live-updates"),
     # Previews: never cached (NEWSROOM_UNCACHED_PREFIXES) nor indexed.
@@ -14,6 +15,7 @@ urlpatterns = [
     path("entities/<slug:slug>/", views.entity_detail, name="entity"),
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
     path("authors/<int:pk>-<slug:slug>/", views.author_detail, name="author"),
+    path("contributors/<slug:slug>/", views.contributor_detail, name="contributor"),
     path("threads/<slug:slug>/", views.thread_detail, name="thread"),
     # Feeds: RSS 2.0 and Atom for the site and each section, entity, tag, author and thread.
     # Slugs never contain a dot, so the extension cannot be mistaken for part of a name.

@@ -8,22 +8,29 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.text import slugify
 from taggit.models import Tag
 
 from stories.models import (
     LIVE_UPDATES_SHOWN,
     NEWEST_FIRST,
+    Byline,
     Citation,
+    Contributor,
     Correction,
     Entity,
     LiveUpdate,
     Mention,
+    Placement,
     Section,
     Story,
     Thread,
+    author_path,
 )
+from stories.page_cache import card_keys, fragment, shows
 
+# The home page: a lead, TOP_COUNT top stories, the LATEST_COUNT newest after them, then
+# the newest PER_SECTION of each top-level section that the rest of the page does not show.
+TOP_COUNT = 4
 LATEST_COUNT = 6
 PER_SECTION = 4
 PAGE_SIZE = 20
@@ -35,8 +42,14 @@ class StoryGone(Http404):
     """The story was published once and has been withdrawn.
 
     A subclass of Http404, so any view that does not render the friendlier 410 page
-    still answers "not found" rather than showing the story.
+    still answers "not found" rather than showing the story. `story` is the withdrawn
+    story (its address and publication time only) and `withdrawn_at` when it went.
     """
+
+    def __init__(self, message, *, story=None, withdrawn_at=None):
+        super().__init__(message)
+        self.story = story
+        self.withdrawn_at = withdrawn_at
 
 
 def get_story_or_404(user, slug, *, preview=False):
@@ -51,7 +64,11 @@ def get_story_or_404(user, slug, *, preview=False):
     stories = Story.objects.all() if preview else Story.objects.published()
     # Everything the page lists comes in a fixed number of queries, however long the lists.
     stories = stories.select_related("section", "lead_image", "thread").prefetch_related(
-        "authors",
+        # Bylines with their profiles and portraits.
+        Prefetch(
+            "authors", queryset=get_user_model().objects.select_related("contributor__photo")
+        ),
+        Prefetch("contributors", queryset=Contributor.objects.select_related("photo")),
         "tags",
         Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
         Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
@@ -61,8 +78,21 @@ def get_story_or_404(user, slug, *, preview=False):
     try:
         story = stories.get(slug=slug)
     except Story.DoesNotExist:
-        if Story.objects.withdrawn().filter(slug=slug).exists():
-            raise StoryGone(f"The story at {slug!r} has been withdrawn.") from None
+        gone = (
+            Story.objects.withdrawn()
+            .filter(slug=slug)
+            # Its address and times only: nothing of what it said is shown any more.
+            .only("slug", "published_at")
+            .first()
+        )
+        if gone is not None:
+            raise StoryGone(
+                f"The story at {slug!r} has been withdrawn.",
+                story=gone,
+                withdrawn_at=gone.status_changes.filter(to_status=Story.Status.WITHDRAWN)
+                .values_list("at", flat=True)
+                .first(),
+            ) from None
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
@@ -99,8 +129,7 @@ def author_name(user):
 
 def author_url(user):
     """An author's page: their id and their name as a slug, never their login name."""
-    slug = slugify(user.get_full_name()) or "author"
-    return reverse("stories:author", kwargs={"pk": user.pk, "slug": slug})
+    return author_path(user)
 
 
 def listing_description(subject):
@@ -108,23 +137,61 @@ def listing_description(subject):
     return f"{subject}: the latest stories from {settings.NEWSROOM_SITE_NAME}, with their sources."
 
 
+def curated(ids):
+    """The stories with these ids as cards, in the order of `ids` (no query without ids)."""
+    if not ids:
+        return []
+    cards = {story.pk: story for story in Story.objects.filter(pk__in=ids).cards()}
+    return [cards[pk] for pk in ids if pk in cards]
+
+
 def home(request):
+    """The front: the editors' lead and top stories (the newest fill what they leave), the
+    latest after them, then a block for each top-level section."""
     tree = list(Section.objects.all())
-    # The section blocks go on from what the top of the page shows, rather than repeat it.
-    latest, by_section = Story.objects.published().front(
+    lead_id, top_ids = Placement.objects.picks()
+    picked = curated([pk for pk in [lead_id, *top_ids] if pk])
+    # Placed stories are placed once: not again in the latest or a section's block.
+    published = Story.objects.published().exclude(pk__in=[story.pk for story in picked])
+    newest, by_section = published.front(
         [section for section in tree if section.parent_id is None],
-        newest=LATEST_COUNT + 1,
+        newest=1 + TOP_COUNT + LATEST_COUNT,
         per_section=PER_SECTION,
         tree=tree,
     )
-    lead, latest = (latest[0], latest[1:]) if latest else (None, [])
-    return render(
+    newest = list(newest)
+    lead = picked.pop(0) if lead_id and picked and picked[0].pk == lead_id else None
+    lead = lead or (newest.pop(0) if newest else None)
+    top = picked[:TOP_COUNT]
+    while len(top) < TOP_COUNT and newest:
+        top.append(newest.pop(0))
+    response = render(
         request,
         "stories/home.html",
         {
             "lead": lead,
-            "latest": latest,
+            "top": top,
+            "latest": newest[:LATEST_COUNT],
             "sections": [(section, cards) for section, cards in by_section.items() if cards],
+        },
+    )
+    shown = [
+        *([lead] if lead else []),
+        *top,
+        *newest[:LATEST_COUNT],
+        *(c for cards in by_section.values() for c in cards),
+    ]
+    return shows(response, "listings", *card_keys(shown))
+
+
+def latest(request):
+    """Every published story, newest first, page by page: none is out of a reader's reach."""
+    return render(
+        request,
+        "stories/latest.html",
+        {
+            "description": listing_description("All stories"),
+            "page": paginate(request, Story.objects.published()),
         },
     )
 
@@ -132,15 +199,31 @@ def home(request):
 def story_detail(request, slug):
     try:
         story = get_story_or_404(request.user, slug)
-    except StoryGone:
-        return render(request, "410.html", status=410)
+    except StoryGone as gone:
+        return render(
+            request,
+            "410.html",
+            {"withdrawn": gone.story, "withdrawn_at": gone.withdrawn_at},
+            status=410,
+        )
     return story_page(request, story)
 
 
 def story_page(request, story, *, template="stories/story_detail.html", **extra):
     """The page of `story`, for readers; previews render it with a template of their own."""
     trail = story.section.trail() if story.section else []
-    return render(
+    ranked = None
+    if story.is_published:
+        # Ranked again only when a story joins or leaves the lists it is ranked from.
+        entity_ids, tag_ids = story.subject_ids()
+        ranked = fragment(
+            f"related:{story.pk}:{RELATED_COUNT}:{entity_ids}:{tag_ids}",
+            story.related_keys(),
+            lambda: story.related_ids(limit=RELATED_COUNT),
+        )
+    related = story.related_stories(limit=RELATED_COUNT, ranked=ranked)
+    neighbours = story.thread.neighbours(story) if story.thread else None
+    response = render(
         request,
         template,
         {
@@ -149,19 +232,30 @@ def story_page(request, story, *, template="stories/story_detail.html", **extra)
             "trail": trail,
             "current_section_path": trail[0].path if trail else "",
             "authors": story.authors.all(),
+            "bylines": Byline.of(story),
             "citations": story.citations.all(),
             "mentions": story.mentions.all(),
             "tags": story.tags.all(),
-            "related": story.related_stories(limit=RELATED_COUNT),
-            "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
+            "related": related,
+            "thread_neighbours": neighbours,
         },
     )
+    return shows(response, *story.surrogate_keys(), *card_keys(related))
 
 
 def section_detail(request, path):
     section = get_object_or_404(Section, path=path)
     trail = section.trail()
-    return render(
+    page = paginate(request, Story.objects.published().in_section(section))
+    lead = None
+    if page.number == 1:
+        # The editors' lead for this front, else its newest story; shown once.
+        lead_id, _ = Placement.objects.picks(section)
+        lead = next(iter(curated([lead_id] if lead_id else [])), None)
+        stories = list(page.object_list)
+        lead = lead or (stories[0] if stories else None)
+        page.object_list = [story for story in stories if lead is None or story.pk != lead.pk]
+    response = render(
         request,
         "stories/section_detail.html",
         {
@@ -170,8 +264,15 @@ def section_detail(request, path):
             "trail": trail,
             "current_section_path": trail[0].path,
             "subsections": section.children.all(),
-            "page": paginate(request, Story.objects.published().in_section(section)),
+            "lead": lead,
+            "page": page,
         },
+    )
+    return shows(
+        response,
+        f"section-{section.pk}-stories",
+        *card_keys([lead] if lead else []),
+        *card_keys(page),
     )
 
 
@@ -181,15 +282,22 @@ def entity_detail(request, slug):
     if not page.paginator.count:
         # Named only in drafts (or nowhere yet): not the readers' business, as for tags.
         raise Http404(f"No published stories name {slug!r}.")
-    return render(
+    related = entity.related_entities(limit=RELATED_ENTITY_COUNT)
+    response = render(
         request,
         "stories/entity_detail.html",
         {
             "entity": entity,
             "description": entity.description or listing_description(entity.name),
             "page": page,
-            "related_entities": entity.related_entities(limit=RELATED_ENTITY_COUNT),
+            "related_entities": related,
         },
+    )
+    return shows(
+        response,
+        *entity.surrogate_keys(),
+        *card_keys(page),
+        *(other.surrogate_key() for other in related),
     )
 
 
@@ -199,11 +307,12 @@ def tag_detail(request, slug):
     if not page.paginator.count:
         # A tag used only on unpublished stories is not the readers' business yet.
         raise Http404(f"No published stories are tagged {slug!r}.")
-    return render(
+    response = render(
         request,
         "stories/tag_detail.html",
         {"tag": tag, "page": page, "description": listing_description(tag.name)},
     )
+    return shows(response, f"tag-{tag.pk}", f"tag-{tag.pk}-stories", *card_keys(page))
 
 
 def author_detail(request, pk, slug):
@@ -213,17 +322,45 @@ def author_detail(request, pk, slug):
         # Staff who have published nothing have no public page.
         raise Http404("No published stories by this author.")
     if request.path != author_url(author):
-        return redirect(author_url(author), permanent=True)
-    return render(
+        return shows(redirect(author_url(author), permanent=True), f"author-{author.pk}-stories")
+    profile = Contributor.objects.select_related("photo").filter(user=author).first()
+    response = render(
         request,
         "stories/author_detail.html",
         {
             "author": author,
             "author_name": author_name(author),
-            "description": listing_description(f"Stories by {author_name(author)}"),
+            "profile": profile,
+            "areas": profile.areas.all() if profile else [],
+            "description": (profile and profile.bio)
+            or listing_description(f"Stories by {author_name(author)}"),
             "page": page,
         },
     )
+    return shows(response, f"author-{author.pk}-stories", *card_keys(page))
+
+
+def contributor_detail(request, slug):
+    """The page of someone credited without an account: their profile and their stories."""
+    contributor = get_object_or_404(Contributor.objects.select_related("photo"), slug=slug)
+    if contributor.user_id:
+        return redirect(contributor.get_absolute_url(), permanent=True)
+    page = paginate(request, Story.objects.published().filter(contributors=contributor))
+    if not page.paginator.count:
+        raise Http404("No published stories by this contributor.")
+    response = render(
+        request,
+        "stories/author_detail.html",
+        {
+            "author_name": contributor.name,
+            "profile": contributor,
+            "areas": contributor.areas.all(),
+            "description": contributor.bio
+            or listing_description(f"Stories by {contributor.name}"),
+            "page": page,
+        },
+    )
+    return shows(response, f"contributor-{contributor.pk}-stories", *card_keys(page))
 
 
 def thread_detail(request, slug):
@@ -232,16 +369,23 @@ def thread_detail(request, slug):
     if not timeline:
         # A thread of drafts only is not the readers' business yet.
         raise Http404(f"No published stories in the thread {slug!r}.")
-    return render(
+    entities = thread.entities()
+    response = render(
         request,
         "stories/thread_detail.html",
         {
             "thread": thread,
             "timeline": timeline,
             "description": thread.description or listing_description(thread.name),
-            "entities": thread.entities(),
+            "entities": entities,
             "coverage": thread.coverage(),
         },
+    )
+    return shows(
+        response,
+        *thread.surrogate_keys(),
+        *card_keys(timeline),
+        *(entity.surrogate_key() for entity in entities),
     )
 
 
@@ -279,7 +423,7 @@ def live_updates(request, slug):
             ),
         }
 
-    return JsonResponse(
+    response = JsonResponse(
         {
             "live": story.is_live,
             "latest": max([int(after), *(u.pk for u in newer)]),
@@ -287,6 +431,7 @@ def live_updates(request, slug):
             "key_update": rendered(key) if key else None,
         }
     )
+    return shows(response, story.surrogate_key())
 
 
 def robots_txt(request):
@@ -296,4 +441,5 @@ def robots_txt(request):
     if reverse("admin:index") == "/admin/":
         lines.append("Disallow: /admin/")
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    return shows(response, "site")

@@ -1,10 +1,13 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
-from stories import richtext
+from stories import effects, richtext
 from stories.models import Section, Story
 
 # Beside the checkout (../shared); a worktree of it one folder further down finds them too.
@@ -25,16 +28,46 @@ def _plain_static_files(settings):
     }
 
 
-@pytest.fixture(scope="session")
-def _stamp_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("page-cache")
+def pytest_configure(config):
+    # The suite's own embedded cache, before anything opens it: a server on this machine
+    # (make serve, make bench) shares var/cache, and must not share pages with the tests.
+    default = settings.CACHES["default"]
+    if default["BACKEND"] == "newsroom.caches.SharedDiskCache":
+        default["LOCATION"] = tempfile.mkdtemp(prefix="newsroom-test-cache-")
 
 
 @pytest.fixture(autouse=True)
-def _own_page_cache_stamp(settings, _stamp_folder):
-    # The stamp file that tells other processes of a change (stories/page_cache.py): the
-    # suite's own, so that another process on the machine cannot drop its pages.
-    settings.NEWSROOM_PAGE_CACHE_STAMP = _stamp_folder / "page-cache.stamp"
+def _commits_act(monkeypatch):
+    """What follows a commit (stories/effects.py) follows the tests' transactions too.
+
+    A test runs inside a transaction that is rolled back at its end, so on_commit
+    callbacks never run there. Here the outermost atomic block the code under test
+    opens counts as the transaction, as it is in production: its exit runs the
+    batch of search indexing and cache purges, and a change made outside any runs it
+    at once. Other on_commit callbacks (notifications) are left to the tests.
+    """
+
+    def commit_to_come(connection):
+        return any(not block._from_testcase for block in connection.atomic_blocks)
+
+    monkeypatch.setattr(effects, "commit_to_come", commit_to_come)
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_atomic(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if self._from_testcase:
+            return result
+        using = self.using or DEFAULT_DB_ALIAS
+        connection = transaction.get_connection(using)
+        batch = effects.pending(using)
+        if batch is not None and not commit_to_come(connection):
+            if exc_type is None and batch.waiting(connection):
+                batch.flush()
+            else:
+                batch.done = True  # rolled back
+        return result
+
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_atomic)
 
 
 @pytest.fixture

@@ -13,11 +13,14 @@ from django.utils import timezone
 
 from stories import richtext
 from stories.models import (
+    Alert,
     Citation,
+    Contributor,
     Correction,
     Entity,
     LiveUpdate,
     Mention,
+    Placement,
     Section,
     Story,
     Thread,
@@ -36,7 +39,8 @@ EXTRA = [
 
 
 def build_reader_world():
-    """The demo newsroom, a few more stories, bylines, and one withdrawn story.
+    """The demo newsroom, a few more stories, bylines, one withdrawn story, an editor's
+    lead on the home page and the alert strip.
 
     Returns {page type: URL} for every kind of public page.
     """
@@ -76,6 +80,20 @@ def build_reader_world():
     withdrawn.change_status(Story.Status.WITHDRAWN)
 
     story = Story.objects.published().get(tags__name="rail", mentions__entity__name="Venice")
+    Placement.objects.create(story=Story.objects.published().get(headline=EXTRA[3][0]))
+    profile = Contributor.objects.create(
+        user=reporter,
+        name="Rita Porter",
+        role="Transport correspondent",
+        bio="Rita has covered the region's trains, trams and ferries since 2015.",
+        links="https://rita.example.org/\nhttps://social.example.net/@rita",
+    )
+    profile.areas.add(Section.objects.get(path="world"), Section.objects.get(path="city"))
+    guest = Contributor.objects.create(name="Guy Guest", role="Freelance photographer")
+    story.contributors.add(guest)
+    Alert.objects.create(
+        text="Harbour closed until the storm passes", story=story, ends_at=now + timedelta(days=1)
+    )
     # Developing stories: the transport stories make a thread; the page's story is an
     # analysis in it, with an update in its log; one story runs live.
     thread = Thread.objects.create(
@@ -110,7 +128,9 @@ def build_reader_world():
         "story": story.get_absolute_url(),
         "entity": entity.get_absolute_url(),
         "tag": reverse("stories:tag", kwargs={"slug": "transport"}),
+        "latest": reverse("stories:latest"),
         "author": author_url(reporter),
+        "contributor": guest.get_absolute_url(),
         "thread": thread.get_absolute_url(),
         "live": live.get_absolute_url(),
         "404": "/stories/no-such-story/",

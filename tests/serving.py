@@ -5,6 +5,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +24,9 @@ def free_port():
 def gunicorn(env):
     """The base URL of gunicorn serving the site with `env`, stopped afterwards."""
     port = free_port()
+    # An embedded page cache of its own, unless the test gives one: var/cache is shared
+    # with `make serve` and other runs, whose pages are of other databases.
+    env = {"NEWSROOM_CACHE_DIR": tempfile.mkdtemp(prefix="newsroom-test-cache-"), **env}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "newsroom/gunicorn.conf.py",
          "--bind", f"127.0.0.1:{port}", "newsroom.wsgi"],

@@ -50,7 +50,7 @@ def test_typing_is_kept_for_its_writer_alone_and_is_no_revision(
     data = form_data(client.get(change_url(story)))
     data["headline"] = "Harbour ferries go electric in June"
     version = story.version
-    stamp = page_cache.read_stamp()
+    stamp = page_cache.latest_purge()
 
     # The session (read, and written back: SESSION_SAVE_EVERY_REQUEST), the user, the
     # story, the user's two permission lists, the upsert with its savepoints: a fixed
@@ -65,7 +65,7 @@ def test_typing_is_kept_for_its_writer_alone_and_is_no_revision(
     assert "csrfmiddlewaretoken" not in kept.data
     story.refresh_from_db()
     assert (story.headline, story.version) == ("Harbour ferries go electric", version)
-    assert page_cache.read_stamp() == stamp
+    assert page_cache.latest_purge() == stamp
     # The other editor is offered nothing.
     assert signed_in(other_editor).get(change_url(story)).context["autosave_kept"] is None
 

@@ -124,7 +124,12 @@ def test_a_story_page_without_a_lead_image_has_no_figure(client, make_story):
     html = client.get(story.get_absolute_url()).content.decode()
 
     assert "<picture" not in html
-    assert "og:image" not in html
+    # Link previews still have a picture: the site's own.
+    page = parse_html(html)
+    og_image = [m for m in page.all("meta") if m.attrs.get("property") == "og:image"]
+    assert [m.attrs["content"] for m in og_image] == [
+        "http://testserver/static/site/share-16x9.png"
+    ]
 
 
 def test_listing_thumbnails_load_lazily_and_the_featured_lead_at_once(client, make_story, photo):
@@ -132,7 +137,10 @@ def test_listing_thumbnails_load_lazily_and_the_featured_lead_at_once(client, ma
     make_story("Older", published=True, published_at=now - timedelta(hours=2), lead_image=photo)
     make_story("Newest", published=True, published_at=now - timedelta(hours=1), lead_image=photo)
 
-    page = parse_html(client.get(reverse("stories:home")).content.decode())
+    # A section front: its lead, then the rest as cards with thumbnails.
+    page = parse_html(
+        client.get(photo.lead_stories.first().section.get_absolute_url()).content.decode()
+    )
 
     lead = only(by_class(page, "article", "story-card-lead")).one("picture").one("img")
     assert lead.attrs["loading"] == "eager"
@@ -155,8 +163,16 @@ def test_link_previews_and_json_ld_use_the_lead_crop(client, make_story, photo):
     expected = f"http://testserver{shared['url']}"
     og_image = [m for m in page.all("meta") if m.attrs.get("property") == "og:image"]
     assert [m.attrs["content"] for m in og_image] == [expected]
-    (script,) = [s for s in page.all("script") if s.attrs.get("type") == "application/ld+json"]
-    assert json.loads(script.text())["image"] == [expected]
+    article = json.loads(next(page.all("script", type="application/ld+json")).text())
+    # The 16:9 crop, the 4:3 and the square, each about 1200 pixels wide where it can be.
+    nearest = [
+        min(photo.rendition_list(use), key=lambda entry: abs(entry["width"] - 1200))
+        for use in ("lead", "card", "thumbnail")
+    ]
+    assert [(entry["width"], entry["height"]) for entry in nearest] == [
+        (1200, 675), (1200, 900), (480, 480)
+    ]  # fmt: skip
+    assert article["image"] == [f"http://testserver{entry['jpeg']['url']}" for entry in nearest]
 
 
 def test_feeds_carry_the_lead_image_as_an_enclosure(client, make_story, photo):

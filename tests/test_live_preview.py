@@ -26,7 +26,7 @@ def test_the_preview_renders_the_posted_text_and_saves_nothing(make_story, edito
     data = form_data(client.get(reverse("admin:stories_story_change", args=[story.pk])))
     data["headline"] = "Harbour ferries go electric in June"
     data["body"] = "<p>Typed, not saved.</p><script>alert(1)</script>"
-    version, stamp = story.version, page_cache.read_stamp()
+    version, stamp = story.version, page_cache.latest_purge()
 
     response = client.post(reverse("admin:stories_story_unsaved_preview", args=[story.pk]), data)
 
@@ -43,7 +43,7 @@ def test_the_preview_renders_the_posted_text_and_saves_nothing(make_story, edito
         [richtext.Block("p", "Body of Harbour ferries go electric.")]
     )
     assert not WorkingCopy.objects.exists() and not Autosave.objects.exists()
-    assert page_cache.read_stamp() == stamp
+    assert page_cache.latest_purge() == stamp
 
 
 def test_who_may_not_preview_the_story_gets_no_preview(make_story, django_user_model):

@@ -1,4 +1,9 @@
-"""Reader pages are cached, and no cached page is ever stale or shows unpublished content."""
+"""Reader pages are cached, and no cached page is ever stale or shows unpublished content.
+
+Every test runs against the embedded default (a diskcache on local disk, shared by the
+processes of one machine) and against Redis (skipped, saying why, when it does not
+answer).
+"""
 
 import threading
 import time
@@ -6,23 +11,30 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.core.cache import cache
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from stories import page_cache
-from stories.models import Story
+from stories.models import Entity, Mention, Presence, Story
+from tests.cache_backends import CACHE_BACKENDS, cache_settings
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def caching_on(settings):
-    settings.NEWSROOM_PAGE_CACHE = True
-    settings.NEWSROOM_PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    yield
-    cache.clear()
+@pytest.fixture(autouse=True, params=CACHE_BACKENDS)
+def caching_on(request, settings, tmp_path):
+    with cache_settings(request.param, tmp_path) as (caches, forget):
+        settings.CACHES = caches
+        settings.NEWSROOM_PAGE_CACHE = True
+        settings.NEWSROOM_PAGE_CACHE_SECONDS = 600
+        yield forget
+
+
+@pytest.fixture
+def forget_pages(caching_on):
+    return caching_on
 
 
 @pytest.fixture
@@ -37,10 +49,18 @@ def committed(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def editor_client(client, django_user_model):
-    editor = django_user_model.objects.create_superuser("editor", password="pw-editor-1")
+def editor(db):
+    return get_user_model().objects.create_superuser("editor", password="pw-editor-1")
+
+
+@pytest.fixture
+def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def s_maxage(response):
+    return int(response["Cache-Control"].split("s-maxage=")[1].split(",")[0])
 
 
 def test_a_second_visit_is_served_from_the_cache_without_queries(
@@ -99,17 +119,21 @@ def test_a_scheduled_story_appears_on_cached_pages_at_its_time(
     client, make_story, committed, monkeypatch
 ):
     due = timezone.now() + timedelta(hours=1)
-    committed(make_story, "Scheduled story", published=True, published_at=due)
+    story = committed(make_story, "Scheduled story", published=True, published_at=due)
     assert "Scheduled story" not in client.get("/").text
     assert client.get("/")["X-Cache"] == "hit"
+    assert client.get(story.get_absolute_url()).status_code == 404
 
     later = due + timedelta(seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     monkeypatch.setattr(page_cache.time, "time", lambda: later.timestamp())
     assert "Scheduled story" in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 200
 
 
-def test_a_page_is_never_cached_past_the_next_scheduled_publication(client, make_story, committed):
+def test_a_page_is_never_cached_past_the_next_scheduled_publication(
+    client, make_story, committed, forget_pages
+):
     committed(
         make_story,
         "Due in a minute",
@@ -117,23 +141,26 @@ def test_a_page_is_never_cached_past_the_next_scheduled_publication(client, make
         published_at=timezone.now() + timedelta(seconds=90),
     )
     response = client.get("/")
-    cache.clear()  # a revalidation that makes the page again answers 304
+    forget_pages()  # a revalidation that makes the page again answers 304
     revalidated = client.get("/", HTTP_IF_NONE_MATCH=response["ETag"])
 
     assert revalidated.status_code == 304
     for answer in (response, revalidated):
-        s_maxage = int(answer["Cache-Control"].split("s-maxage=")[1].split(",")[0])
-        assert 0 < s_maxage <= 90
+        assert 0 < s_maxage(answer) <= 90
 
 
-def test_readers_get_cdn_headers_and_editors_get_private_no_store(
-    client, editor_client, make_story
-):
+def test_a_story_page_lives_its_full_time_whatever_is_scheduled(client, make_story, committed):
+    story = make_story("Published already", published=True)
+    committed(
+        make_story, "Due soon", published=True, published_at=timezone.now() + timedelta(seconds=90)
+    )
+    assert s_maxage(client.get(story.get_absolute_url())) == 600
+
+
+def test_readers_get_cdn_headers_and_editors_get_private_no_store(editor_client, make_story):
     story = make_story("Headers", published=True)
-    from django.test import Client
 
-    reader = Client()
-    response = reader.get(story.get_absolute_url())
+    response = Client().get(story.get_absolute_url())
     assert "public" in response["Cache-Control"]
     assert "s-maxage=600" in response["Cache-Control"]
     assert response["ETag"]
@@ -142,17 +169,18 @@ def test_readers_get_cdn_headers_and_editors_get_private_no_store(
     assert "no-store" in editor_view["Cache-Control"]
     assert "private" in editor_view["Cache-Control"]
     assert "X-Cache" not in editor_view
+    assert "Surrogate-Key" not in editor_view
     admin_page = editor_client.get("/admin/stories/story/")
     assert "no-store" in admin_page["Cache-Control"]
 
 
-def test_an_unchanged_page_answers_304_to_its_etag(client, make_story):
+def test_an_unchanged_page_answers_304_to_its_etag(client, make_story, forget_pages):
     story = make_story("Conditional", published=True)
     first = client.get(story.get_absolute_url())
     assert first["X-Cache"] == "miss"
 
     from_cache = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
-    cache.clear()  # and when the page has to be made again
+    forget_pages()  # and when the page has to be made again
     made_again = client.get(story.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
 
     for again in (from_cache, made_again):
@@ -165,21 +193,91 @@ def test_an_unchanged_page_answers_304_to_its_etag(client, make_story):
     assert changed.status_code == 200
 
 
-def test_editors_never_fill_the_readers_cache(client, editor_client, make_story, committed):
-    story = make_story("Draft seen by editor")
+def test_editors_never_fill_the_readers_cache(editor_client, make_story):
+    make_story("Draft seen by editor")
     editor_client.get("/")
-    from django.test import Client
 
     assert Client().get("/")["X-Cache"] == "miss"
     assert "Draft seen by editor" not in Client().get("/").text
-    assert story.pk
+
+
+# ---- Targeted invalidation --------------------------------------------------------
+
+
+@pytest.fixture
+def newsroom(make_story, committed):
+    """Two published stories, each naming an entity of its own, and every page cached."""
+    port, rail = (Entity.objects.create(name=name) for name in ("Port Authority", "Rail Board"))
+    harbour = make_story("Harbour reopens", published=True)
+    trains = make_story("Night trains return", published=True)
+    committed(Mention.objects.create, story=harbour, entity=port)
+    committed(Mention.objects.create, story=trains, entity=rail)
+    pages = {
+        "harbour": harbour.get_absolute_url(),
+        "trains": trains.get_absolute_url(),
+        "home": "/",
+        "port": port.get_absolute_url(),
+        "rail": rail.get_absolute_url(),
+        "section": harbour.section.get_absolute_url(),
+        "feed": reverse("stories:feed-rss"),
+    }
+    reader = Client()
+    for url in pages.values():
+        reader.get(url)
+    assert all(reader.get(url)["X-Cache"] == "hit" for url in pages.values())
+    return harbour, trains, pages
+
+
+def cached(pages):
+    """Which of `pages` a reader is served from the cache now."""
+    reader = Client()
+    return {name for name, url in pages.items() if reader.get(url)["X-Cache"] == "hit"}
+
+
+def test_an_edit_drops_the_story_and_the_pages_listing_it_and_nothing_else(newsroom, committed):
+    harbour, _, pages = newsroom
+
+    harbour.headline = "Harbour reopens after storm"
+    committed(harbour.save)
+
+    assert cached(pages) == {"trains", "rail"}
+    assert "Harbour reopens after storm" in Client().get(pages["port"]).text
+
+
+def test_every_cacheable_response_names_what_it_shows(newsroom):
+    harbour, trains, pages = newsroom
+    [port] = harbour.entities.all()
+    keys = {name: set(Client().get(url)["Surrogate-Key"].split()) for name, url in pages.items()}
+
+    assert {f"story-{harbour.pk}", f"entity-{port.pk}", "site"} <= keys["harbour"]
+    assert f"story-{trains.pk}" not in keys["harbour"]
+    assert {f"entity-{port.pk}", f"entity-{port.pk}-stories", f"story-{harbour.pk}"} <= keys[
+        "port"
+    ]
+    assert f"section-{harbour.section_id}-stories" in keys["section"]
+    assert all("site" in found for found in keys.values())
+
+
+def test_changes_readers_cannot_see_drop_nothing(newsroom, make_story, committed, editor):
+    harbour, _, pages = newsroom
+
+    draft = committed(make_story, "Unfinished")
+    draft.body = "<p>More words.</p>"
+    committed(draft.save)
+    committed(draft.tags.add, "drafts")
+    committed(harbour.open_for, editor)  # presence
+    harbour.import_name = "harbour.txt"  # a field only the newsroom sees
+    committed(harbour.save)
+    committed(Presence.objects.all().delete)
+
+    assert cached(pages) == set(pages)
 
 
 class PurgeRecorder(BaseHTTPRequestHandler):
     received = []
 
     def do_PURGE(self):
-        PurgeRecorder.received.append(self.headers["Surrogate-Key"])
+        PurgeRecorder.received.append(set(self.headers["Surrogate-Key"].split()))
         self.send_response(200)
         self.end_headers()
 
@@ -187,37 +285,52 @@ class PurgeRecorder(BaseHTTPRequestHandler):
         pass
 
 
-def test_every_change_calls_the_cdn_purge_hook_with_surrogate_keys(
-    settings, make_story, committed, run_tasks
-):
+@pytest.fixture
+def cdn(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), PurgeRecorder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        settings.NEWSROOM_PURGE_BACKEND = "stories.page_cache.HttpPurge"
-        settings.NEWSROOM_PURGE_URL = f"http://127.0.0.1:{server.server_port}/"
-        PurgeRecorder.received.clear()
-        story = committed(make_story, "Purged", published=True)
-        story.headline = "Purged again"
-        committed(story.save)
-        run_tasks()  # the purges are the task worker's
-        deadline = time.monotonic() + 5
-        while not PurgeRecorder.received and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        server.shutdown()
-    assert any(f"story-{story.pk}" in keys.split() for keys in PurgeRecorder.received)
-    assert all("listings" in keys.split() for keys in PurgeRecorder.received)
+    settings.NEWSROOM_PURGE_BACKEND = "stories.page_cache.HttpPurge"
+    settings.NEWSROOM_PURGE_URL = f"http://127.0.0.1:{server.server_port}/"
+    PurgeRecorder.received.clear()
+    yield PurgeRecorder.received
+    server.shutdown()
 
 
-def test_every_change_leaves_a_stamp_never_seen_before(monkeypatch):
-    # Other processes compare the stamp file's identity with the one their pages were
-    # cached under: each change must give one they have not seen, the file starting
-    # again when it is full included.
-    monkeypatch.setattr(page_cache, "STAMP_LIMIT", 3)
-    stamps = [page_cache.read_stamp()]
-    for _ in range(10):
-        time.sleep(0.01)  # more than a tick of the file system's clock
-        page_cache.mark_stamp()
-        stamps.append(page_cache.read_stamp())
+def test_the_cdn_purge_carries_exactly_the_keys_the_dropped_pages_carry(
+    newsroom, committed, cdn, run_tasks
+):
+    harbour, trains, pages = newsroom
+    shown = {name: set(Client().get(url)["Surrogate-Key"].split()) for name, url in pages.items()}
 
-    assert len(set(stamps)) == len(stamps)
+    harbour.headline = "Harbour reopens after storm"
+    committed(harbour.save)
+    run_tasks()  # the purges are the task worker's
+    deadline = time.monotonic() + 5
+    while not cdn and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    [purged] = cdn
+    dropped = {name for name, keys in shown.items() if keys & purged}
+    assert dropped == set(pages) - {"trains", "rail"}
+    assert dropped == set(pages) - cached(pages)
+    assert f"story-{harbour.pk}" in purged
+    assert f"story-{trains.pk}" not in purged
+
+
+def test_related_stories_are_ranked_again_only_when_their_lists_change(
+    client, make_story, settings, django_assert_num_queries
+):
+    settings.NEWSROOM_PAGE_CACHE = False  # every request makes the page
+    settings.NEWSROOM_FRAGMENT_CACHE = True
+    story = make_story("Rail strike ends", published=True)
+    story.tags.add("rail")
+    make_story("Rail fares rise", published=True).tags.add("rail")
+    with django_assert_num_queries(9):
+        assert "Rail fares rise" in client.get(story.get_absolute_url()).text
+    with django_assert_num_queries(8):  # the ranking is kept
+        assert "Rail fares rise" in client.get(story.get_absolute_url()).text
+
+    newer = make_story("Night trains return", published=True)
+    newer.tags.add("rail")  # joins the list the ranking is made from
+    with django_assert_num_queries(9):
+        assert "Night trains return" in client.get(story.get_absolute_url()).text

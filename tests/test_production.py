@@ -108,8 +108,12 @@ def test_redis_url_selects_the_redis_cache_and_a_bad_one_is_refused():
     result = settings_in_fresh_process("s.CACHES", REDIS_URL="127.0.0.1:6379")
     assert result.returncode != 0
     assert "must start with redis://" in result.stderr
-    result = settings_in_fresh_process("s.CACHES['default']['BACKEND']")
-    assert result.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache"
+    # Without Redis: the cache on disk that every worker of the machine shares.
+    result = settings_in_fresh_process(
+        "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION']",
+        NEWSROOM_CACHE_DIR="/srv/newsroom-cache",
+    )
+    assert result.stdout.split() == ["newsroom.caches.SharedDiskCache", "/srv/newsroom-cache"]
 
 
 def test_a_bucket_name_moves_media_to_object_storage():
@@ -119,7 +123,8 @@ def test_a_bucket_name_moves_media_to_object_storage():
         AWS_S3_ENDPOINT_URL="https://objects.example.net",
     )
     assert result.returncode == 0, result.stderr
-    assert "storages.backends.s3.S3Storage" in result.stdout
+    # django-storages' S3Storage, giving each object its Cache-Control (newsroom/s3.py).
+    assert "newsroom.s3.MediaS3Storage" in result.stdout
     assert "https://objects.example.net" in result.stdout
 
 

@@ -223,7 +223,7 @@ def test_the_page_shows_every_part_of_the_story_in_the_order_of_the_text_format(
         [
             full_story.headline,
             full_story.dek,
-            f"Story: {full_story.story_line}",
+            full_story.story_line,
             "Story Summary",
             *[block.text for block in SUMMARY],
             "Full Story",
@@ -384,7 +384,7 @@ def test_page_has_no_scripts_and_no_inline_styles(client, full_story):
     page = parse_html(response.content.decode())
 
     # JSON-LD is data, not script: a strict CSP does not run it.
-    assert [e.attrs.get("type") for e in page.all("script")] == ["application/ld+json"]
+    assert {e.attrs.get("type") for e in page.all("script")} == {"application/ld+json"}
     assert not list(page.all("style"))
     assert not [e.tag for e in page.all() if "style" in e.attrs]
     assert not [e.tag for e in page.all() if any(a.startswith("on") for a in e.attrs)]
@@ -499,6 +499,8 @@ def test_every_block_of_an_imported_sample_is_on_its_page_in_order(
         text = path.read_text(encoding="utf-8")
         blocks = [b.strip() for b in text.strip().split("\n\n")]
         title, *shown = blocks
+        # The page shows the story line without the format's "Story: " label.
+        shown = [block.removeprefix("Story: ") for block in shown]
         # The source lines are one block after the marker; with no sources there is none,
         # and the page leaves out the marker too rather than show an empty list.
         source_lines = shown.pop().splitlines() if shown[-1] != "Source Articles" else []

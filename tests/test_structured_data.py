@@ -61,10 +61,18 @@ def extract(client, url, syntaxes=("json-ld", "opengraph")):
     return html, extruct.extract(html, base_url=BASE + url, syntaxes=list(syntaxes))
 
 
+def of_type(data, kind):
+    (found,) = [item for item in data["json-ld"] if item["@type"] == kind]
+    return found
+
+
 def news_article(client, story):
     _, data = extract(client, story.get_absolute_url())
-    (article,) = data["json-ld"]
-    return article
+    return of_type(data, "NewsArticle")
+
+
+def site_image(name):
+    return f"{BASE}/static/site/{name}"
 
 
 def test_a_story_page_is_a_news_article_with_every_field(client, story, world, settings):
@@ -89,9 +97,44 @@ def test_a_story_page_is_a_news_article_with_every_field(client, story, world, s
         "@type": "NewsMediaOrganization",
         "name": settings.NEWSROOM_SITE_NAME,
         "url": BASE + reverse("stories:home"),
+        "logo": {
+            "@type": "ImageObject",
+            "url": site_image("logo.png"),
+            "width": 512,
+            "height": 512,
+        },
     }
     assert sorted(article["keywords"]) == sorted(t.name for t in story.tags.all())
-    assert "image" not in article
+    # Without a picture of its own, a story is shown with the site's, in every crop.
+    assert article["image"] == [
+        site_image("share-16x9.png"), site_image("share-4x3.png"), site_image("share-1x1.png")
+    ]  # fmt: skip
+
+
+def test_the_site_pictures_and_logo_are_the_sizes_they_are_said_to_be(settings):
+    from PIL import Image as Picture
+
+    folder = settings.BASE_DIR / "static"
+    sizes = {name: Picture.open(folder / path).size for name, path in reader.SITE_IMAGES.items()}
+    assert sizes == {"16:9": (1200, 675), "4:3": (1200, 900), "1:1": (1200, 1200)}
+    logo, width, height = reader.SITE_LOGO
+    assert Picture.open(folder / logo).size == (width, height)
+
+
+def test_a_story_page_says_where_it_sits_as_a_breadcrumb_list(client, story, world):
+    europe = world.children.create(name="Europe", slug="europe")
+    story.section = europe
+    story.save()
+
+    _, data = extract(client, story.get_absolute_url())
+
+    crumbs = of_type(data, "BreadcrumbList")["itemListElement"]
+    assert [(c["position"], c["name"], c["item"]) for c in crumbs] == [
+        (1, "Newsroom", BASE + "/"),
+        (2, "World", BASE + world.get_absolute_url()),
+        (3, "Europe", BASE + europe.get_absolute_url()),
+        (4, story.headline, BASE + story.get_absolute_url()),
+    ]
 
 
 def test_entities_named_in_the_headline_are_what_it_is_about_the_rest_mentions(client, story):
@@ -137,8 +180,6 @@ def test_a_lead_image_is_the_articles_image_and_the_cards_picture(client, story,
 
     html, data = extract(client, story.get_absolute_url())
 
-    (article,) = data["json-ld"]
-    assert article["image"] == [f"{BASE}/media/lead.jpg"]
     (og,) = data["opengraph"]
     assert (("og:image", f"{BASE}/media/lead.jpg")) in og["properties"]
     head = parse_html(html).one("head")
@@ -160,10 +201,11 @@ def test_no_headline_can_break_out_of_the_json_ld(client, make_story, headline):
     response = client.get(story.get_absolute_url())
 
     page = parse_html(response.content.decode())
-    (script,) = page.all("script")
-    assert script.attrs == {"type": "application/ld+json"}
-    assert json.loads(script.text())["headline"] == headline
-    assert "<" not in script.text() and ">" not in script.text()
+    scripts = list(page.all("script"))
+    assert all(script.attrs == {"type": "application/ld+json"} for script in scripts)
+    assert json.loads(scripts[0].text())["headline"] == headline
+    assert json.loads(scripts[1].text())["itemListElement"][-1]["name"] == headline
+    assert all("<" not in script.text() and ">" not in script.text() for script in scripts)
 
 
 def test_a_story_page_has_opengraph_and_twitter_card_tags(client, story, settings):
@@ -183,7 +225,9 @@ def test_a_story_page_has_opengraph_and_twitter_card_tags(client, story, setting
         t.name for t in story.tags.all()
     )
     head = parse_html(html).one("head")
-    assert head.one("meta", name="twitter:card").attrs["content"] == "summary"
+    # A story without a picture of its own is shared with the site's.
+    assert properties["og:image"] == site_image("share-16x9.png")
+    assert head.one("meta", name="twitter:card").attrs["content"] == "summary_large_image"
     assert head.one("meta", name="twitter:title").attrs["content"] == story.title
     assert head.one("meta", name="twitter:description").attrs["content"] == story.dek
     assert head.one("link", rel="canonical").attrs["href"] == url
@@ -210,4 +254,8 @@ def test_every_listing_has_a_canonical_link_description_and_opengraph(client, st
         if title:
             assert properties["og:title"] == title
             assert title in head.one("title").text()
-        assert not data["json-ld"], url
+        # What the page lists, in order, as an ItemList.
+        listed = of_type(data, "ItemList")
+        assert [item["url"] for item in listed["itemListElement"]] == [
+            BASE + story.get_absolute_url()
+        ], url

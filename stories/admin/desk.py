@@ -83,7 +83,8 @@ class StoryDeskAdmin:
         # The sources cited (an inline) follow the text; see desk_after.
         ("Filing", {"fields": ["section", "tags"]}),
         # ...then the entities mentioned and suggested...
-        ("Byline", {"fields": ["authors"]}),
+        # Contributors: people credited who have no account (stories/models/people.py).
+        ("Byline", {"fields": ["authors", "contributors"]}),
         ("Lead image", {"fields": ["lead_image"]}),
         (
             "Search engines and listings",

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 from taggit.utils import edit_string_for_tags
 
-from stories import search, tasks
+from stories import tasks
 from stories.admin.workflow import refusal
 from stories.dates import local_time
 from stories.history import compare
@@ -136,8 +136,8 @@ class WorkingCopyAdmin:
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
         if any(formset.has_changed() for formset in formsets):
+            # Indexed and purged once the save commits (stories/effects.py).
             form.instance.refresh_mentions()
-            search.index_story(form.instance)
         self.save_byline_and_status(request, form, change)
         if not form.instance.is_published:
             # Withdrawn in the same post: what was typed with it is the story's text.

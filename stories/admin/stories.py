@@ -1,7 +1,6 @@
 """Stories in the admin: the list, the form and its inlines."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
@@ -182,8 +181,9 @@ class StoryAdmin(
 
     def save_related(self, request, form, formsets, change):
         """After the story itself, in this order: its tags, authors and rows; what is
-        measured from them; the update note; its byline and status; its place in the
-        search index. A live story's text went to its working copy instead."""
+        measured from them; the update note; its byline and status. A live story's text
+        went to its working copy instead. Indexing and cache purges follow once the whole
+        save commits (stories/effects.py)."""
         if form.live:
             return self.save_related_to_live(request, form, formsets, change)
         super().save_related(request, form, formsets, change)
@@ -192,14 +192,6 @@ class StoryAdmin(
         story.refresh_mentions()
         self.save_update_note(request, form)
         self.save_byline_and_status(request, form, change)
-        # Tags and mentions are saved after the story itself: index them as they are now.
-        search.index_story(story)
-
-    def delete_queryset(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            super().delete_queryset(request, queryset)
-            search.index_stories(ids)  # takes the deleted stories out of the index
 
     def view_on_site(self, story):
         # Readers cannot see a story before it is published, so neither link to it.

@@ -10,7 +10,9 @@ from stories.models.base import (
 )
 from stories.models.drafts import Autosave, WorkingCopy
 from stories.models.entities import DismissedSuggestion, Entity, EntitySuggestions, Mention
+from stories.models.fronts import Alert, Placement
 from stories.models.images import Image
+from stories.models.people import Byline, Contributor, author_path
 from stories.models.sections import RESERVED_SECTION_SLUGS, Section
 from stories.models.sources import Citation, Publisher, Source, SourceInbox
 from stories.models.stories import Story
@@ -36,10 +38,13 @@ __all__ = [
     "RELATED_POOL",
     "RESERVED_SECTION_SLUGS",
     "Action",
+    "Alert",
     "ApiToken",
     "Autosave",
     "Button",
+    "Byline",
     "Citation",
+    "Contributor",
     "Correction",
     "DismissedSuggestion",
     "Entity",
@@ -47,6 +52,7 @@ __all__ = [
     "Image",
     "LiveUpdate",
     "Mention",
+    "Placement",
     "Presence",
     "Publisher",
     "ReaderVisible",
@@ -60,6 +66,7 @@ __all__ = [
     "StoryStatus",
     "Thread",
     "WorkingCopy",
+    "author_path",
     "count_per_row",
     "unique_slug",
 ]

@@ -1,11 +1,9 @@
-"""What the content models share: slugs, counts of linked rows, and dropping cached pages."""
+"""What the content models share: slugs, counts of linked rows, and what readers see of a row."""
 
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
-
-from stories.page_cache import content_changed
 
 # Listings' order; the index on (status, published_at, created_at, id) reads in it.
 NEWEST_FIRST = ["-published_at", "-created_at", "-pk"]
@@ -48,25 +46,32 @@ def count_per_row(links, field, *, distinct=None):
 
 
 class ReaderVisible(models.Model):
-    """A model whose rows readers see: saving or deleting one drops cached pages."""
+    """A model whose rows readers see, saying which cached pages a change to one drops.
+
+    The interface of every reader-visible model: purge_keys() names the pages a
+    change affects, shown_to_readers() says whether readers see the row at all (a
+    draft's changes drop nothing), admin_only_fields are the fields readers never see.
+    All three are pure: stories/effects.py acts on them once the change commits.
+    """
+
+    # Fields whose changes readers never see: saving only these drops no page.
+    admin_only_fields = ()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        content_changed(keys=self.purge_keys())
-
-    def delete(self, *args, **kwargs):
-        keys = self.purge_keys()
-        result = super().delete(*args, **kwargs)
-        content_changed(keys=keys)
-        return result
 
     def surrogate_key(self):
         """The key naming this row on the pages that show it (Surrogate-Key header)."""
         return f"{self._meta.model_name}-{self.pk}"
 
+    def surrogate_keys(self):
+        """The keys of what this row's own page shows (see page_cache.shows())."""
+        return [self.surrogate_key()]
+
     def purge_keys(self):
         """Keys of the pages a change to this row affects."""
         return [self.surrogate_key(), "listings"]
+
+    def shown_to_readers(self):
+        """Whether readers see this row (now, or at a scheduled time)."""
+        return True

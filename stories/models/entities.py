@@ -10,8 +10,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from stories import detection, search
+from stories import detection
 from stories.models.base import RELATED_POOL, ReaderVisible, unique_slug
+from stories.signals import story_links_changed
 
 validate_wikidata_id = RegexValidator(
     r"^Q[1-9][0-9]*\Z", "A Wikidata id is a Q followed by a number, such as Q42."
@@ -70,16 +71,18 @@ class Entity(ReaderVisible):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Entity, self.name, exclude_pk=self.pk)
-        before = Entity.objects.filter(pk=self.pk).values_list("name", "aliases").first()
-        renamed = before is not None and before != (self.name, self.aliases)
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if renamed:
-                # Stories are found by the names of the entities they mention.
-                search.index_stories(self.stories.all())
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("stories:entity", kwargs={"slug": self.slug})
+
+    def surrogate_keys(self):
+        # Its page shows the entity and lists its stories.
+        return [self.surrogate_key(), f"{self.surrogate_key()}-stories"]
+
+    def purge_keys(self):
+        # Its name, description and kind: on its page and wherever it is linked.
+        return [self.surrogate_key()]
 
     @property
     def wikidata_url(self):
@@ -137,7 +140,13 @@ class Entity(ReaderVisible):
                 combined, ["count", "salience", "in_headline", "first_position"]
             )
             Mention.objects.filter(pk__in=moved).update(entity=survivor)
-            search.index_stories(survivor.stories.all())
+            story_links_changed.send(
+                sender=Mention,
+                story_ids=Mention.objects.filter(entity=survivor).values_list(
+                    "story_id", flat=True
+                ),
+                using=self._state.db,
+            )
             taken = {survivor.name.casefold()}
             aliases = []
             for name in [*survivor.aliases, *self.names()]:
@@ -185,17 +194,6 @@ class Mention(ReaderVisible):
     def __str__(self):
         return f"{self.entity} in {self.story}"
 
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            search.index_stories([self.story_id])  # the entity's names are searched too
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            result = super().delete(*args, **kwargs)
-            search.index_stories([self.story_id])
-        return result
-
     def measure(self, found):
         """Takes the numbers of `found` (a detection.Detection; None: not named); self."""
         self.count = found.count if found else 0
@@ -205,7 +203,10 @@ class Mention(ReaderVisible):
         return self
 
     def purge_keys(self):
-        return [f"story-{self.story_id}", f"entity-{self.entity_id}", "listings"]
+        return [f"story-{self.story_id}", f"entity-{self.entity_id}-stories"]
+
+    def shown_to_readers(self):
+        return self.story.shown_to_readers()
 
 
 reversion.register(Mention)

@@ -106,8 +106,8 @@ class Image(ReaderVisible):
         return result
 
     def purge_keys(self):
-        stories = self.lead_stories.values_list("pk", flat=True) if self.pk else []
-        return [self.surrogate_key(), "listings", *(f"story-{pk}" for pk in stories)]
+        # Every page showing it names it: story pages, and the cards of listings.
+        return [self.surrogate_key()]
 
     def clean(self):
         if not self.alt_text.strip() and self.pk and self.lead_stories.published().exists():
@@ -126,7 +126,11 @@ class Image(ReaderVisible):
             "focal": list(self.focal_point),
             "version": images.RENDITION_VERSION,
         }
-        if all(self.renditions.get(key) == value for key, value in made_from.items()):
+        # A use added since (the 4:3 "card") is made on the next save; the files already
+        # there are kept as they are (make_renditions writes only what is missing).
+        if all(self.renditions.get(key) == value for key, value in made_from.items()) and set(
+            self.renditions.get("uses", {})
+        ) >= set(images.USES):
             return
         uses = images.make_renditions(
             self.file.storage,
@@ -138,7 +142,7 @@ class Image(ReaderVisible):
         Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
 
     def rendition_list(self, use):
-        """This image's renditions for `use` ("lead", "thumbnail", "inline"), narrowest first.
+        """This image's renditions for `use` (a name in images.USES), narrowest first.
 
         Each is a dict of width, height and, per format (webp, jpeg), url and bytes.
         Built from the row alone: no query, no storage call.

@@ -10,7 +10,7 @@ from stories.models.base import ReaderVisible
 # First-level section slugs that would shadow the site's own URLs.
 RESERVED_SECTION_SLUGS = frozenset(
     {"admin", "stories", "entities", "tags", "authors", "search", "feeds", "static", "media",
-     "sitemap.xml", "robots.txt", "healthz", "preview", "api", "threads"}
+     "sitemap.xml", "robots.txt", "healthz", "preview", "api", "threads", "contributors"}
 )  # fmt: skip
 
 
@@ -59,6 +59,10 @@ class Section(ReaderVisible):
 
     def get_absolute_url(self):
         return reverse("stories:section", kwargs={"path": self.path})
+
+    def purge_keys(self):
+        # Sections are in every page's navigation and breadcrumbs.
+        return ["site"]
 
     def ancestry(self):
         """This section's ancestors from the top down, ending with itself."""

@@ -87,6 +87,10 @@ class Publisher(ReaderVisible):
     def __str__(self):
         return self.name
 
+    def shown_to_readers(self):
+        # Readers see what each citation says of its publisher, never this row.
+        return False
+
     def clean(self):
         try:
             self.domain = normalise_domain(self.domain)
@@ -205,6 +209,10 @@ class Source(ReaderVisible):
     def __str__(self):
         return self.title or self.url
 
+    def shown_to_readers(self):
+        # Readers see what each citation says of its article, never this row.
+        return False
+
     def clean(self):
         if not self.url:
             # Missing, or refused by a form already: the field says so, once.
@@ -251,7 +259,11 @@ class Citation(ReaderVisible):
         super().save(*args, **kwargs)
 
     def purge_keys(self):
-        return [f"story-{self.story_id}", f"source-{self.source_id}", "listings"]
+        # Shown on its story's page; listings count a story's sources.
+        return [f"story-{self.story_id}"]
+
+    def shown_to_readers(self):
+        return self.story.shown_to_readers()
 
 
 reversion.register(Citation)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from stories import detection, discovery, richtext, search, textformat
+from stories import detection, discovery, richtext, textformat
 from stories.models.base import NEWEST_FIRST, ReaderVisible, count_per_row, unique_slug
 from stories.models.entities import Entity, EntitySuggestions, Mention, vars_of
 from stories.models.images import Image
@@ -19,6 +19,7 @@ from stories.models.sources import Citation, Source
 from stories.models.sql import related_pool, union_all
 from stories.models.threads import DevelopingStory
 from stories.models.workflow import StoryStatus, StoryWorkflow
+from stories.signals import story_links_changed
 
 # Tries at saving a new story under a slug made for it, when others take them meanwhile.
 SLUG_ATTEMPTS = 3
@@ -187,8 +188,7 @@ class StoryQuerySet(models.QuerySet):
             story.body = richtext.blocks_to_html(document.body)
             if section is not None:
                 story.section = section
-            # Indexed once below, with its entities, rather than at each step.
-            story.save(index=False)
+            story.save()
             if not created:
                 story.citations.all().delete()
             citations = [
@@ -203,16 +203,12 @@ class StoryQuerySet(models.QuerySet):
                 for position, source in enumerate(document.sources)
             ]
             Citation.objects.bulk_create(Source.objects.resolve(citations))
-            linked = story.link_entities(gazetteer, index=False, new_story=created)
+            story.link_entities(gazetteer, new_story=created)
+            # Written in bulk: no save of their own says so. Indexed and purged once,
+            # when the import commits (stories/effects.py).
+            story_links_changed.send(sender=Citation, story_ids=[story.pk], using=story._state.db)
             if publish and story.status != Story.Status.PUBLISHED:
-                story.publish()  # which saves the story, and so indexes it
-            elif created:
-                # Just written whole, with no tags yet: indexed as it is in memory.
-                entities = Entity.objects.filter(pk__in=linked).values_list("name", "aliases")
-                names = [name for entity in entities for name in search.names_of(*entity)]
-                search.index_story(story, names=(names, ()))
-            else:
-                search.index_story(story)
+                story.publish()
         return story
 
 
@@ -255,6 +251,12 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="authored_stories"
     )
+    contributors = models.ManyToManyField(
+        "stories.Contributor",
+        blank=True,
+        related_name="stories",
+        help_text="People credited in the byline who have no account here.",
+    )
     sources = models.ManyToManyField(
         Source, through="Citation", blank=True, related_name="stories"
     )
@@ -271,6 +273,10 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     # Goes up by one with every full save. The change form posts back the number it was
     # opened at, so a save over someone else's newer save is refused, not silently lost.
     version = models.PositiveIntegerField(default=0, editable=False)
+
+    # Readers never see these (updated_at moves with every save: a save that changes
+    # nothing else changes nothing a reader sees).
+    admin_only_fields = ("import_name", "version", "updated_at")
 
     objects = StoryQuerySet.as_manager()
 
@@ -315,12 +321,8 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     def __str__(self):
         return self.headline
 
-    def save(self, *args, index=True, **kwargs):
-        """Saves the story and indexes it for search; index=False leaves that to the caller.
-
-        Only a caller that writes more of the story straight after (its citations and
-        mentions, as import_document() does) and then indexes it once passes False.
-        """
+    def save(self, *args, **kwargs):
+        """Saves the story: its HTML sanitised, a slug made if it has none, its version up."""
         self.summary = richtext.sanitise(self.summary)
         self.body = richtext.sanitise(self.body)
         made_slug = not self.slug
@@ -333,10 +335,6 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             try:
                 with transaction.atomic():
                     super().save(*args, **kwargs)
-                    # Every save, status changes included: the index reads the story
-                    # back, so it never takes text this instance may have out of date.
-                    if index:
-                        search.index_story(self)
                 return
             except IntegrityError:
                 # Another process (an editor, a parallel import) took the slug made for
@@ -356,9 +354,7 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         """
         if by is not None and (refusal := self.delete_refusal(by)):
             raise PermissionDenied(refusal)
-        with transaction.atomic():
-            search.remove_story(self)
-            return super().delete(*args, **kwargs)
+        return super().delete(*args, **kwargs)
 
     @property
     def is_published(self):
@@ -372,26 +368,71 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and not self.is_published
 
-    def related_stories(self, *, limit=4):
+    def shown_to_readers(self):
+        # Scheduled ones too: the pages that will list them must not outlive their time.
+        return self.status == self.Status.PUBLISHED
+
+    def surrogate_keys(self):
+        """The keys of what the story's page shows: the story, its image, entities and tags.
+
+        Reads the mentions and tags through whatever was prefetched.
+        """
+        keys = [self.surrogate_key()]
+        if self.lead_image_id:
+            keys.append(f"image-{self.lead_image_id}")
+        keys += [f"entity-{mention.entity_id}" for mention in self.mentions.all()]
+        keys += [f"tag-{tag.pk}" for tag in self.tags.all()]
+        if self.thread_id:  # its name, and the developments before and after this one
+            keys += [f"thread-{self.thread_id}", f"thread-{self.thread_id}-stories"]
+        return keys
+
+    def purge_keys(self):
+        """The story's page and every page that lists it: the site-wide listings, its
+        section's front and those above it, its entities', tags' and authors' pages."""
+        keys = [self.surrogate_key(), "listings"]
+        if self.section_id:
+            keys += [f"section-{section.pk}-stories" for section in self.section.trail()]
+        keys += [f"entity-{pk}-stories" for pk in self.mentions.values_list("entity", flat=True)]
+        keys += [f"tag-{pk}-stories" for pk in self.tags.values_list("pk", flat=True)]
+        keys += [f"author-{pk}-stories" for pk in self.authors.values_list("pk", flat=True)]
+        keys += [
+            f"contributor-{pk}-stories" for pk in self.contributors.values_list("pk", flat=True)
+        ]
+        if self.thread_id:
+            keys.append(f"thread-{self.thread_id}-stories")
+        return keys
+
+    def related_stories(self, *, limit=4, ranked=None):
         """Published stories sharing entities or tags with this one, most shared first.
+
+        `ranked`, the ids related_ids() gave (kept by a caller), saves ranking again.
+        Reads this story's mentions and tags through whatever was prefetched, so a page
+        that has them already pays two queries: the ranking, then the chosen cards.
+        """
+        best = self.related_ids(limit=limit) if ranked is None else ranked[:limit]
+        if not best:
+            return []
+        chosen = {
+            story.pk: story for story in Story.objects.published().filter(pk__in=best).cards()
+        }
+        return [chosen[pk] for pk in best if pk in chosen]
+
+    def related_ids(self, *, limit=4):
+        """The ids of related_stories(), ranked.
 
         The candidates are the RELATED_POOL newest stories linked to each of this
         story's entities and tags: recent coverage of the same subjects, found by reading
         the head of an index per subject, where scoring every story that ever shared a
         broad tag would read thousands. Ties go to the newest.
-
-        Reads this story's mentions and tags through whatever was prefetched, so a page
-        that has them already pays two queries: the ranking, then the chosen cards.
         """
-        entity_ids = [mention.entity_id for mention in self.mentions.all()]
-        tag_ids = [tag.pk for tag in self.tags.all()]
+        entity_ids, tag_ids = self.subject_ids()
         if not entity_ids and not tag_ids:
             return []
         story_type = ContentType.objects.get_for_model(Story)
         mentions = Mention.objects.filter(entity__in=entity_ids)
         tagged = TaggedItem.objects.filter(content_type=story_type, tag__in=tag_ids)
         shared = count_per_row(mentions, "story") + count_per_row(tagged, "object_id")
-        best = list(
+        return list(
             Story.objects.published()
             .filter(pk__in=related_pool(entity_ids, tag_ids, story_type=story_type))
             .exclude(pk=self.pk)
@@ -399,8 +440,20 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             .order_by("-shared", *NEWEST_FIRST)
             .values_list("pk", flat=True)[:limit]
         )
-        chosen = {story.pk: story for story in Story.objects.filter(pk__in=best).cards()}
-        return [chosen[pk] for pk in best if pk in chosen]
+
+    def subject_ids(self):
+        """(entity ids, tag ids) of this story, through whatever was prefetched."""
+        return (
+            [mention.entity_id for mention in self.mentions.all()],
+            [tag.pk for tag in self.tags.all()],
+        )
+
+    def related_keys(self):
+        """The keys of the lists related_ids() ranks from (see page_cache.shows())."""
+        entity_ids, tag_ids = self.subject_ids()
+        return [f"entity-{pk}-stories" for pk in entity_ids] + [
+            f"tag-{pk}-stories" for pk in tag_ids
+        ]
 
     def publication_problems(self):
         """The pre-publication checklist: what must be done before readers see this story.
@@ -476,14 +529,13 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         ]
         return detection.detect(gazetteer, headline=self.headline, texts=texts)
 
-    def link_entities(self, gazetteer=None, *, index=True, new_story=False):
+    def link_entities(self, gazetteer=None, *, new_story=False):
         """Links the known entities the text names and measures every linked one again.
 
         Entities an editor dismissed for this story stay unlinked. A linked entity the
         text no longer names (or never did: an editor may link one by hand) keeps its
-        mention, counted 0. index=False leaves indexing the new entities' names to the
-        caller; new_story says the story was just created, so has no mentions yet.
-        Returns the ids of the entities newly linked.
+        mention, counted 0. new_story says the story was just created, so has no
+        mentions yet. Returns the ids of the entities newly linked.
         """
         found = {d.key: d for d in self.detect_entities(gazetteer)}
         if new_story and not found:
@@ -491,10 +543,12 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         with transaction.atomic(savepoint=False):
             mentions = [] if new_story else self.mentions.select_for_update()
             linked = {m.entity_id: m for m in mentions}
+            measured = {pk: vars_of(mention) for pk, mention in linked.items()}
             for entity_id, mention in linked.items():
                 mention.measure(found.get(entity_id))
+            remeasured = [m for pk, m in linked.items() if vars_of(m) != measured[pk]]
             Mention.objects.bulk_update(
-                linked.values(), ["count", "first_position", "in_headline", "salience"]
+                remeasured, ["count", "first_position", "in_headline", "salience"]
             )
             new = set(found) - set(linked)
             if new:
@@ -508,8 +562,9 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             Mention.objects.bulk_create(
                 Mention(story=self, entity_id=key).measure(found[key]) for key in new
             )
-            if new and index:
-                search.index_story(self)  # the entities' names are searched too
+            if new or remeasured:
+                # Made in bulk: no save of their own says so (stories/effects.py).
+                story_links_changed.send(sender=Mention, story_ids=[self.pk], using=self._state.db)
         return new
 
     def refresh_mentions(self):

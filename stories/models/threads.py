@@ -90,10 +90,13 @@ class Thread(ReaderVisible):
     def get_absolute_url(self):
         return reverse("stories:thread", kwargs={"slug": self.slug})
 
+    def surrogate_keys(self):
+        # Its page shows the thread and lists its stories.
+        return [self.surrogate_key(), f"{self.surrogate_key()}-stories"]
+
     def purge_keys(self):
-        # Every story page in the thread names it.
-        stories = self.stories.values_list("pk", flat=True) if self.pk else []
-        return [self.surrogate_key(), "listings", *(f"story-{pk}" for pk in stories)]
+        # Its page, every story page in the thread (they carry its key), the listings.
+        return [self.surrogate_key(), "listings"]
 
     def published_stories(self):
         """The thread's stories readers may see, newest first."""
@@ -309,6 +312,9 @@ class LiveUpdate(ReaderVisible):
 
     def purge_keys(self):
         return [f"story-{self.story_id}", self.surrogate_key()]
+
+    def shown_to_readers(self):
+        return self.story.shown_to_readers()
 
     def text(self):
         return richtext.html_to_text(self.body)

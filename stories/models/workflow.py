@@ -22,11 +22,12 @@ from django.utils import timezone
 from django_tasks import task
 from taggit.models import Tag
 
-from stories import search
 from stories.dates import local_time
+from stories.models.base import ReaderVisible
 from stories.models.entities import Entity, Mention
 from stories.models.sections import Section
 from stories.models.sources import Citation
+from stories.signals import story_links_changed
 
 
 class StoryStatus(models.TextChoices):
@@ -287,10 +288,8 @@ class StoryWorkflow(models.Model):
                 reversion.add_to_revision(self)
                 reversion.set_user(by)
                 reversion.set_comment(f"Status: {change}")
+            # Whoever must act is mailed by the task worker once it commits (effects.py).
             change.save()
-            # Mailed by the task worker: a slow or failing mail server never holds up
-            # or fails the change, which is committed whatever becomes of the mail.
-            transaction.on_commit(lambda: send_status_notice.enqueue(change.pk))
         return change
 
     def publish(self, *, by=None, when=None, comment=""):
@@ -359,7 +358,8 @@ class StoryWorkflow(models.Model):
                 for row in snapshot.mentions
                 if row["entity_id"] in known
             )
-            search.index_story(self)  # with the tags and entities restored
+            # Made in bulk: no save of their own says so.
+            story_links_changed.send(sender=Mention, story_ids=[self.pk], using=self._state.db)
             reversion.add_to_revision(self)
             reversion.set_user(by)
             reversion.set_comment(
@@ -477,7 +477,7 @@ def send_status_notice(change_id):
     return change.notify() if change else 0
 
 
-class Correction(models.Model):
+class Correction(ReaderVisible):
     """A note appended to a published story: a correction of a mistake, or an update."""
 
     class Kind(models.TextChoices):
@@ -497,6 +497,12 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {local_time(self.at)}"
+
+    def purge_keys(self):
+        return [f"story-{self.story_id}"]
+
+    def shown_to_readers(self):
+        return self.story.shown_to_readers()
 
 
 class ShareLinkQuerySet(models.QuerySet):

@@ -19,6 +19,10 @@ def picture(image, use="inline", *, sizes="100vw", loading="lazy", css_class="")
     (the story's lead). Everything comes from the Image row: no query, no storage call.
     """
     renditions = image.rendition_list(use) if image else []
+    if image and not renditions and use != "lead":
+        # An image made before this use existed has no crop for it until it is saved
+        # again: its lead crop stands in.
+        renditions = image.rendition_list("lead")
     if image and not renditions:
         # Renditions not made (yet): the cleaned original still shows the picture.
         renditions = [

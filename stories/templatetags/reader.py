@@ -1,16 +1,19 @@
 import json
+import re
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from stories import richtext, views
-from stories.models import Entity, Section
+from stories.models import Alert, Byline, Entity, Section
 
 register = template.Library()
 
@@ -56,6 +59,24 @@ def published_time(when, *, short=False):
     return format_html('<time datetime="{}">{}</time>', machine_time(when), shown)
 
 
+# A hyphenated word ("Car-Free", "pro-EU") short enough to keep on one line on a phone.
+HYPHENATED = re.compile(r"[^\s-][^\s]{0,9}-[^\s]{1,10}")
+
+
+@register.filter
+def headline_text(text):
+    """`text` escaped, with each hyphenated word kept whole: never "Car- / Free" on two lines.
+
+    Browsers break lines after any hyphen; a headline set large breaks there often.
+    """
+    text, parts, end = text or "", [], 0
+    for match in HYPHENATED.finditer(text):
+        parts += [escape(text[end : match.start()]), '<span class="nowrap">']
+        parts += [escape(match.group(0)), "</span>"]
+        end = match.end()
+    return mark_safe("".join([*parts, escape(text[end:])]))
+
+
 @register.filter
 def author_url(user):
     return views.author_url(user)
@@ -67,6 +88,12 @@ def author_name(user):
 
 
 @register.simple_tag
+def site_alert():
+    """The alert strip showing now, with its story, in one query; None without one."""
+    return Alert.objects.current().select_related("story").first()
+
+
+@register.simple_tag
 def top_sections():
     """The top-level sections, for the site's navigation (one query)."""
     return list(Section.objects.filter(parent=None).only("name", "path"))
@@ -75,8 +102,8 @@ def top_sections():
 def story_image_url(story):
     """The story's lead image URL, or "" when it has none.
 
-    The hook for lead images (og:image, twitter:image, JSON-LD image): the lead crop
-    at about 1200 pixels wide, as JPEG, which every consumer takes.
+    The hook for lead images (og:image, twitter:image, feeds): the lead crop at about
+    1200 pixels wide, as JPEG, which every consumer takes.
     """
     image = story.lead_image
     if image is None:
@@ -85,10 +112,59 @@ def story_image_url(story):
     return shared["url"] if shared else image.file.url
 
 
+# The site's own pictures (manage.py make_site_images): a story without a picture is
+# shown to search engines and social sites with these, so every story has an image.
+SITE_IMAGES = {
+    "16:9": "site/share-16x9.png",
+    "4:3": "site/share-4x3.png",
+    "1:1": "site/share-1x1.png",
+}
+SITE_LOGO = ("site/logo.png", 512, 512)
+# The crops search engines ask for, widest first, and the rendition use that has each.
+CROPS = {"16:9": "lead", "4:3": "card", "1:1": "thumbnail"}
+
+
+def nearest_jpeg(image, use, width=1200):
+    """The URL of `image`'s JPEG rendition for `use` nearest `width` wide; "" when none."""
+    renditions = image.rendition_list(use)
+    if not renditions:
+        return ""
+    return min(renditions, key=lambda entry: abs(entry["width"] - width))["jpeg"]["url"]
+
+
+def story_image_urls(context, story):
+    """Absolute URLs of the story's picture in 16:9, 4:3 and 1:1 (the site's own without one).
+
+    An image made before a crop existed lacks it until it is saved again: the others stand.
+    """
+    urls = (
+        [nearest_jpeg(story.lead_image, use) for use in CROPS.values()] if story.lead_image else []
+    )
+    urls = [url for url in urls if url] or [static(name) for name in SITE_IMAGES.values()]
+    return [absolute_url(context, url) for url in urls]
+
+
 @register.simple_tag(takes_context=True)
 def story_image(context, story):
-    url = story_image_url(story)
-    return absolute_url(context, url) if url else ""
+    """The absolute URL for og:image and twitter:image: the lead crop, or the site's picture."""
+    url = story_image_url(story) or static(SITE_IMAGES["16:9"])
+    return absolute_url(context, url)
+
+
+def publisher_data(context):
+    """The site as schema.org NewsMediaOrganization, with its logo."""
+    logo, width, height = SITE_LOGO
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.NEWSROOM_SITE_NAME,
+        "url": absolute_url(context, reverse("stories:home")),
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute_url(context, static(logo)),
+            "width": width,
+            "height": height,
+        },
+    }
 
 
 SCHEMA_TYPES = {
@@ -112,6 +188,42 @@ def _entity_data(context, entity):
     return data
 
 
+def person_data(context, name, url, profile=None):
+    """schema.org Person for a byline, with what their profile says of them."""
+    data = {"@type": "Person", "name": name, "url": absolute_url(context, url)}
+    if profile is not None:
+        if profile.role:
+            data["jobTitle"] = profile.role
+        if profile.bio:
+            data["description"] = profile.bio
+        if profile.photo:
+            portrait = nearest_jpeg(profile.photo, "thumbnail", 480)
+            if portrait:
+                data["image"] = absolute_url(context, portrait)
+        if profile.link_list:
+            data["sameAs"] = profile.link_list
+    return data
+
+
+@register.simple_tag(takes_context=True)
+def profile_json_ld(context, profile, name):
+    """An author's page as schema.org ProfilePage, its main entity the Person."""
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "ProfilePage",
+            "mainEntity": person_data(context, name, context["request"].path, profile),
+        }
+    )
+
+
+@register.filter
+def profile_link_label(url):
+    """What a link to someone's other profile says: the site's name, e.g. "mastodon.social"."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
 def _source_data(citation):
     data = {"@type": "CreativeWork", "name": citation.title, "url": citation.url}
     if citation.publisher_name:
@@ -130,7 +242,6 @@ def story_structured_data(context, story):
     that get_story_or_404 makes, so it costs no queries.
     """
     url = absolute_url(context, story.get_absolute_url())
-    home = absolute_url(context, reverse("stories:home"))
     mentions = list(story.mentions.all())
     data = {
         "@context": "https://schema.org",
@@ -144,18 +255,11 @@ def story_structured_data(context, story):
         "dateModified": machine_time(story.modified_at),
         "inLanguage": context.get("LANGUAGE_CODE") or settings.LANGUAGE_CODE,
         "author": [
-            {
-                "@type": "Person",
-                "name": views.author_name(a),
-                "url": absolute_url(context, views.author_url(a)),
-            }
-            for a in story.authors.all()
+            person_data(context, person.name, person.url, person.profile)
+            for person in Byline.of(story)
         ],
-        "publisher": {
-            "@type": "NewsMediaOrganization",
-            "name": settings.NEWSROOM_SITE_NAME,
-            "url": home,
-        },
+        "publisher": publisher_data(context),
+        "image": story_image_urls(context, story),
         "about": [_entity_data(context, m.entity) for m in mentions if m.in_headline],
         "mentions": [_entity_data(context, m.entity) for m in mentions if not m.in_headline],
         "isBasedOn": [_source_data(c) for c in story.citations.all()],
@@ -169,9 +273,6 @@ def story_structured_data(context, story):
             "@id": absolute_url(context, story.thread.get_absolute_url()),
             "name": story.thread.name,
         }
-    image = story_image(context, story)
-    if image:
-        data["image"] = [image]
     if data["@type"] == "LiveBlogPosting":
         data.update(live_blog_data(context, story, url))
     # Empty lists say nothing; leave them out rather than claim "no authors".
@@ -221,8 +322,64 @@ def json_ld(data):
 
 @register.simple_tag(takes_context=True)
 def story_json_ld(context, story):
-    """The story's NewsArticle as a <script type="application/ld+json"> element."""
-    return json_ld(story_structured_data(context, story))
+    """The story's NewsArticle, then where it sits on the site as a BreadcrumbList."""
+    trail = [(s.name, s.get_absolute_url()) for s in context.get("trail") or []]
+    return json_ld(story_structured_data(context, story)) + breadcrumb_json_ld(
+        context, [*trail, (story.headline, story.get_absolute_url())]
+    )
+
+
+def breadcrumb_json_ld(context, crumbs):
+    """schema.org BreadcrumbList: the home page, then `crumbs` ((name, path), ...)."""
+    crumbs = [(settings.NEWSROOM_SITE_NAME, reverse("stories:home")), *crumbs]
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": position,
+                    "name": name,
+                    "item": absolute_url(context, path),
+                }
+                for position, (name, path) in enumerate(crumbs, start=1)
+            ],
+        }
+    )
+
+
+@register.simple_tag(takes_context=True)
+def section_json_ld(context, trail):
+    """A section front's place on the site, as a BreadcrumbList."""
+    return breadcrumb_json_ld(context, [(s.name, s.get_absolute_url()) for s in trail])
+
+
+@register.simple_tag(takes_context=True)
+def item_list_json_ld(context, *groups, start=1):
+    """The stories a front or listing shows, in order, as a schema.org ItemList.
+
+    `groups` are stories or lists of stories, each shown once however many groups hold it;
+    `start` is the first one's position (a later page of a listing goes on counting).
+    """
+    seen, urls = set(), []
+    for group in groups:
+        for story in [group] if hasattr(group, "pk") else group or ():
+            if story.pk not in seen:
+                seen.add(story.pk)
+                urls.append(absolute_url(context, story.get_absolute_url()))
+    if not urls:
+        return ""
+    return json_ld(
+        {
+            "@context": "https://schema.org",
+            "@type": "ItemList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": position, "url": url}
+                for position, url in enumerate(urls, start=int(start))
+            ],
+        }
+    )
 
 
 def thread_structured_data(context, thread, timeline):

@@ -45,6 +45,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, get_commands
 
+from bench import mix
 from bench.autosave import autosave_timing
 from bench.harness import (
     die_with_parent,
@@ -82,7 +83,7 @@ OWN_SETTINGS = (
     "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_STATIC_ROOT",
     "DJANGO_SECURE_SSL_REDIRECT",
     "DATABASE_URL", "DATABASE_REPLICA_URL", "DATABASE_TEST_NAME", "NEWSROOM_PAGE_CACHE",
-    "CACHE_KEY_PREFIX", "PORT", "GUNICORN_BIND", "GUNICORN_ACCESS_LOG",
+    "CACHE_KEY_PREFIX", "PORT", "GUNICORN_BIND", "GUNICORN_ACCESS_LOG", "NEWSROOM_CACHE_DIR",
 )  # fmt: skip
 
 
@@ -114,7 +115,9 @@ class Command(BaseCommand):
             help="Keep a bench database that already has this many stories (BENCH_REUSE=1).",
         )
         # Phases run by the harness itself in a subprocess on the bench database.
-        parser.add_argument("--phase", choices=["inproc", "import", "settle"], help="(internal)")
+        parser.add_argument(
+            "--phase", choices=["inproc", "import", "settle", "paths", "writer"], help="(internal)"
+        )
         parser.add_argument("--out", help="(internal)")
         parser.add_argument("--dir", help="(internal)")
         parser.add_argument("--export", type=int, default=0, help="(internal)")
@@ -130,6 +133,12 @@ class Command(BaseCommand):
             return
         if phase == "settle":
             settle_phase()
+            return
+        if phase == "paths":
+            mix.paths_phase(options["out"])
+            return
+        if phase == "writer":
+            mix.writer_phase()
             return
         Harness(self, **options).run()
 
@@ -158,6 +167,7 @@ class Harness:
         self.started = time.monotonic()
         self.processes = []  # started and not stopped yet: stopped on every way out
         self.urls = {}
+        self.bench_dir, self.base_dir = BENCH_DIR, BASE_DIR
 
     def say(self, message):
         minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
@@ -234,7 +244,9 @@ class Harness:
             "seconds_per_run": self.seconds,
             "connections": self.connections,
             "settings": {
-                "cache": "Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "local memory",
+                "cache": "Redis (REDIS_URL)"
+                if os.environ.get("REDIS_URL")
+                else "embedded (diskcache)",
                 "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE") or "60",
                 "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY")
                 or f"{(os.cpu_count() or 1) * 2 + 1} (2 × CPUs + 1)",
@@ -381,6 +393,11 @@ class Harness:
         started = time.monotonic()
         run["load"], run["memory"] = self.load(name, url, inproc["pages"])
         phases["load"] = time.monotonic() - started
+        story = next((p["url"] for p in inproc["pages"] if p["page"] == "story"), None)
+        if story:
+            started = time.monotonic()
+            run["mix"] = mix.load_mix(self, name, url, story_path=story, new_port=free_port)
+            phases["mix"] = time.monotonic() - started
         run["phases"] = {k: round(v, 1) for k, v in phases.items()}
         return run
 
@@ -391,6 +408,11 @@ class Harness:
         for cache in (False, True):
             port = free_port()
             env = self.environment(url, cache=cache, port=port)
+            # A cache of its own, empty: no page of another run or database is served.
+            folder = BENCH_DIR / f"page-cache-{name}"
+            shutil.rmtree(folder, ignore_errors=True)
+            env["NEWSROOM_CACHE_DIR"] = str(folder)
+            env["CACHE_KEY_PREFIX"] = f"newsroom-bench-{secrets.token_hex(4)}"
             server = self.start(env, log=BENCH_DIR / f"gunicorn-{name}-cache-{int(cache)}.log")
             try:
                 base = f"http://127.0.0.1:{port}"
@@ -464,7 +486,10 @@ class Harness:
             self.processes.remove(process)
         stop_process_group(process)
 
-    def wrk_row(self, page, cache, url, *, server):
+    def wrk_row(self, page, cache, url, *, server, script=None, seconds=None):
+        """wrk's figures for `url`; with `script` (a Lua file and its paths file), for the
+        paths the script picks on that server instead."""
+        seconds = seconds or self.seconds
         row = {"page": page, "cache": cache, "url": "/" + url.split("/", 3)[-1]}
         status, _ = fetch(url)
         row["status"] = status
@@ -477,17 +502,22 @@ class Harness:
             row["warm_up_gets"], row["cached"] = warm_cache(url)
         threads = str(min(os.cpu_count() or 1, self.connections))
         base = [WRK, "-t", threads, "-c", str(self.connections), "--latency", "--timeout", "30s"]
+        target = [url]
+        if script:
+            lua, paths = script
+            base += ["-s", str(lua)]
+            target = [url, "--", str(paths)]
         if self.warmup:
             subprocess.run(
-                [*base, "-d", f"{self.warmup:g}s", url], capture_output=True, timeout=120
+                [*base, "-d", f"{self.warmup:g}s", *target], capture_output=True, timeout=120
             )
             settle(server.pid)
         cpu_before = group_cpu_seconds(server.pid)
         result = subprocess.run(
-            [*base, "-d", f"{self.seconds:g}s", url],
+            [*base, "-d", f"{seconds:g}s", *target],
             capture_output=True,
             text=True,
-            timeout=self.seconds + 120,
+            timeout=seconds + 120,
         )
         cpu = group_cpu_seconds(server.pid) - cpu_before
         # Requests still in flight when wrk stopped would slow the next page's run.
@@ -501,7 +531,7 @@ class Harness:
         problems = []
         if not row.get("requests"):
             row["latency_ms"] = {}
-            problems.append(f"no response came within the {self.seconds:g} s run")
+            problems.append(f"no response came within the {seconds:g} s run")
         if row.get("cached") is False:
             problems.append("never served from the cache")
         if row.get("non_2xx_3xx"):
@@ -1065,6 +1095,12 @@ def targets(run, extra, *, stories):
         f"{rate:.0f}/s" if rate else "n/a",
         bool(rate) and rate >= IMPORT_RATE,
     )
+    static = rows.get(("static file", "-"), {}).get("requests_per_second")
+    story = rows.get(("story", "off"), {}).get("requests_per_second")
+    for target, value, met in mix.mix_targets(
+        run.get("mix", {}), story / static if story and static else None
+    ):
+        add(target, value, met, "issue 16")
     admin = run.get("admin_list", {}).get("median_ms")
     add(
         f"admin story list < {ADMIN_LIST_MS} ms at {TARGET_SCALE:,} stories",
@@ -1140,6 +1176,20 @@ def render_run(run):
             f"{num(alone, 1):>10}"
             f"  {row.get('error') or row.get('skipped') or page.get('error') or ''}"
         )
+    for cache, mixed in run.get("mix", {}).items():
+        lines.append(f"readers while the newsroom works, {cache} cache (issue 16):")
+        for label, row in mixed.items():
+            latency = row.get("latency_ms", {})
+            extra = []
+            if "pages" in row:
+                extra.append(f"{row['pages']} pages, warmed in {row.get('warm_seconds')} s")
+            if "saves" in row:
+                extra.append(f"{row['saves']} saves during the run")
+            lines.append(
+                f"  {label:<22}{num(row.get('requests_per_second'), 0):>8} req/s"
+                f"{num(latency.get('p50'), 2):>9}{num(latency.get('p99'), 2):>9} ms  "
+                + "; ".join(filter(None, [*extra, row.get("error")]))
+            )
     admin = run.get("admin_list", {})
     memory = run["memory"].get("cache_on") or {}
     lines += [
