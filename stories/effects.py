@@ -202,39 +202,32 @@ def tags_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
         queue(using, index=[instance.pk], keys=keys)
 
 
-def authors_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
-    if action == "pre_clear":
-        instance._effects_cleared = (
-            set(instance.authored_stories.values_list("pk", flat=True))
-            if reverse
-            else set(instance.authors.values_list("pk", flat=True))
-        )
-        return
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    ids = set(pk_set or ()) | getattr(instance, "_effects_cleared", set())
-    if reverse:  # instance is a user, ids are stories
-        keys = story_keys(ids, using)
-        queue(using, keys=keys | {f"author-{instance.pk}-stories"} if keys else set())
-    else:
-        keys = keys_of(instance)
-        if keys:
-            keys |= {f"author-{pk}-stories" for pk in ids}
-        queue(using, keys=keys)
+def credits_changed(kind, reverse_name):
+    """A receiver for a story's credits (authors, contributors) changing: `kind` names
+    the credited one's listing ("author-N-stories"); `reverse_name` is their stories."""
+
+    def changed(sender, instance, action, reverse, pk_set, using, **kwargs):
+        if action == "pre_clear":
+            related = getattr(instance, reverse_name if reverse else f"{kind}s")
+            instance._effects_cleared = set(related.values_list("pk", flat=True))
+            return
+        if action not in ("post_add", "post_remove", "post_clear"):
+            return
+        ids = set(pk_set or ()) | getattr(instance, "_effects_cleared", set())
+        if reverse:  # instance is the credited one, ids are stories
+            keys = story_keys(ids, using)
+            queue(using, keys=keys | {f"{kind}-{instance.pk}-stories"} if keys else set())
+        else:
+            keys = keys_of(instance)
+            if keys:
+                keys |= {f"{kind}-{pk}-stories" for pk in ids}
+            queue(using, keys=keys)
+
+    return changed
 
 
-def contributors_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    ids = set(pk_set or ())
-    if reverse:  # instance is a contributor, ids are stories
-        keys = story_keys(ids, using)
-        queue(using, keys=keys | {f"contributor-{instance.pk}-stories"} if keys else set())
-    else:
-        keys = keys_of(instance)
-        if keys:
-            keys |= {f"contributor-{pk}-stories" for pk in ids}
-        queue(using, keys=keys)
+authors_changed = credits_changed("author", "authored_stories")
+contributors_changed = credits_changed("contributor", "stories")
 
 
 def tag_saved(sender, instance, created, raw, using, **kwargs):

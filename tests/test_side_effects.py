@@ -210,6 +210,21 @@ def test_a_published_story_purges_the_pages_that_list_it(make_story, editor, pur
     ]  # fmt: skip
 
 
+def test_crediting_a_contributor_purges_their_page_and_the_story(make_story, purges):
+    from stories.models import Contributor
+
+    story = make_story("Credited", published=True)
+    photographer = Contributor.objects.create(name="Ines Okafor")
+    purges.clear()
+
+    story.contributors.add(photographer)
+    story.contributors.clear()
+
+    credited = {f"story-{story.pk}", "listings", f"section-{story.section_id}-stories",
+                f"contributor-{photographer.pk}-stories"}  # fmt: skip
+    assert purges == [credited, credited]
+
+
 # ---- Dependencies run one way ---------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
