@@ -36,11 +36,17 @@ class Clash:
 
 
 def mergeable_fields(form):
-    """The form's fields that are the story's own, tags and authors included."""
+    """The form's fields that are the story's own, tags and authors included.
+
+    Other many-to-many fields (contributors) are not in a revision's Snapshot, so there
+    is nothing to merge them against: what was posted stands.
+    """
     names = {
         f.name
         for f in Story._meta.get_fields()
-        if getattr(f, "editable", False) and not f.auto_created
+        if getattr(f, "editable", False)
+        and not f.auto_created
+        and (not f.many_to_many or f.name in ("tags", "authors"))
     }
     return [name for name in form.fields if name in names]
 

@@ -8,7 +8,7 @@ under the form (sources cited, entities, corrections) are saved as they always w
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -16,6 +16,21 @@ from taggit.models import Tag
 
 from stories.models.stories import Story
 from stories.models.workflow import Snapshot
+
+
+def story_field(name):
+    """The Story field a form value of `name` is for; None for what is no field (the
+    update note, which becomes a log entry)."""
+    try:
+        return Story._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def column(name):
+    """The Story field of `name` that is a column of the story's own row, or None."""
+    field = story_field(name)
+    return field if field is not None and not field.many_to_many else None
 
 
 class WorkingCopy(models.Model):
@@ -94,10 +109,8 @@ class WorkingCopy(models.Model):
         live = Snapshot.of_story(self.story)
         fields = dict(live.fields)
         for name, value in self.fields.items():
-            if name in ("tags", "authors", "update_note"):
-                continue
-            attname = Story._meta.get_field(name).attname
-            fields[attname] = value
+            if (field := column(name)) is not None:
+                fields[field.attname] = value
         return Snapshot(
             story_id=self.story_id,
             fields=fields,
@@ -139,19 +152,18 @@ class WorkingCopy(models.Model):
         story = Story.objects.get(pk=self.story_id)
         with transaction.atomic(), reversion.create_revision():
             for name, value in self.fields.items():
-                if name in ("tags", "authors", "update_note"):
-                    continue
-                field = Story._meta.get_field(name)
-                setattr(story, field.attname, field.to_python(value))
+                if (field := column(name)) is not None:
+                    setattr(story, field.attname, field.to_python(value))
             if story.status == Story.Status.PUBLISHED and (
                 problems := story.publication_problems()
             ):
                 raise ValidationError(problems)
             story.save()
-            if "tags" in self.fields:
-                story.tags.set(self.fields["tags"])
-            if "authors" in self.fields:
-                story.authors.set(self.fields["authors"])
+            # The story's other rows: tags by name, people (authors, contributors) by key.
+            for name, value in self.fields.items():
+                field = story_field(name)
+                if field is not None and field.many_to_many:
+                    getattr(story, name).set(value)
             story.refresh_mentions()
             if note := (self.fields.get("update_note") or "").strip():
                 story.correct(note, kind="update", by=by)
