@@ -154,6 +154,10 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
+    # Closed first, its scripts with it: the admin's pages poll the live server (presence,
+    # autosave), and a request still running there would hold the database the test is
+    # emptying. (No beforeunload prompt: a page closed by the test asks nothing.)
+    page.close()
     context.close()
 
 
