@@ -1,5 +1,6 @@
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,8 @@ def page(browser):
     # emptying. (No beforeunload prompt: a page closed by the test asks nothing.)
     page.close()
     context.close()
+    # A request the page had already sent finishes on the server (milliseconds).
+    time.sleep(0.2)
 
 
 @pytest.fixture

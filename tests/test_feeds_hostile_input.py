@@ -75,7 +75,9 @@ def hostile_newsroom(make_story):
     author = get_user_model().objects.create_user(
         "mallory", first_name=ATTACKS[1], last_name=ATTACKS[0]
     )
-    section = Section.objects.create(name=attack, slug="hostile")
+    # Section and tag names hold 100 characters (PostgreSQL refuses more): three attacks.
+    short = " ".join(ATTACKS[:3])
+    section = Section.objects.create(name=short, slug="hostile")
     entity = Entity.objects.create(name=f"Lighthouse {ATTACKS[2]}")
     story = make_story(
         f"Lighthouse {attack}",
@@ -85,7 +87,7 @@ def hostile_newsroom(make_story):
         published=True,
     )
     story.authors.add(author)
-    story.tags.add(attack, ATTACKS[0])
+    story.tags.add(short, ATTACKS[0])
     Mention.objects.create(story=story, entity=entity)
     Citation.objects.create(
         story=story, title=attack, url="https://example.org/a", publisher_name=attack
