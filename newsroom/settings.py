@@ -116,6 +116,12 @@ if env_str("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The test database is a file, not Django's in-memory default: the live server the
+    # browser tests drive answers several requests at once (the admin polls presence and
+    # autosaves while a page loads), and an in-memory database would have them all share
+    # the test's one connection, racing on its transactions. With a file, each thread
+    # has its own connection, as in production.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
     # WAL lets readers go on while an editor saves; IMMEDIATE transactions take the
     # write lock up front, so concurrent saves queue (up to the timeout) instead of
     # failing with "database is locked" half-way through.

@@ -249,6 +249,30 @@ def test_editors_place_stories_and_reporters_may_not(client, stories, editor, re
     assert client.get(reverse("admin:stories_placement_changelist")).status_code == 200
 
 
+def test_a_lead_placed_in_the_admin_leads_over_one_placed_while_its_form_was_open(
+    client, stories, editor
+):
+    opened = timezone.localtime()
+    Placement.objects.create(story=stories[3])  # by another editor, a moment later
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:stories_placement_add"),
+        {
+            "story": stories[6].pk,
+            "section": "",
+            "slot": "lead",
+            "position": "0",
+            "starts_at_0": opened.strftime("%Y-%m-%d"),
+            "starts_at_1": opened.strftime("%H:%M:%S"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    placed = Placement.objects.get(story=stories[6])
+    assert placed.starts_at >= Placement.objects.get(story=stories[3]).starts_at
+    client.logout()
+    assert lead_of(home(client)) == "Story 6"
+
+
 def test_editors_reorder_top_stories_by_number_in_the_list(client, stories, editor):
     first = Placement.objects.create(story=stories[8], slot=Placement.Slot.TOP, position=1)
     second = Placement.objects.create(story=stories[9], slot=Placement.Slot.TOP, position=2)

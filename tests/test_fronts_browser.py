@@ -83,6 +83,8 @@ def test_an_editor_places_a_lead_and_it_leads_at_the_next_request(
     # The story is picked from the keyboard: focus the picker, type, Enter.
     edna.locator("#id_story").locator("xpath=..").locator(".select2-selection").focus()
     edna.keyboard.press("Enter")
+    # Typed once the picker's search box is open and has the focus, not before.
+    edna.locator(".select2-container--open .select2-search__field:focus").wait_for()
     edna.keyboard.type(oldest.headline[:12])
     edna.locator(".select2-results__option", has_text=oldest.headline).wait_for()
     edna.keyboard.press("Enter")

@@ -71,6 +71,10 @@ class PlacementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.placed_by = request.user
+            # The form's start is pre-filled with when it was opened, to the second; a
+            # new placement "from" a moment already past starts as it is saved, so a lead
+            # placed now leads over one placed while the form was open.
+            obj.starts_at = max(obj.starts_at, timezone.now())
         super().save_model(request, obj, form, change)
 
     @admin.display(description="front", ordering="section__path")
