@@ -182,7 +182,8 @@ def mix_targets(mix, uncached_story_ratio):
             )
     found.append(
         (
-            f"uncached story page ≥ {UNCACHED_STORY_SHARE} of the static file's req/s",
+            f"story page missed by the page cache ≥ {UNCACHED_STORY_SHARE} of the static "
+            "file's req/s",
             f"{uncached_story_ratio:.3f}" if uncached_story_ratio is not None else "n/a",
             uncached_story_ratio is not None and uncached_story_ratio >= UNCACHED_STORY_SHARE,
         )

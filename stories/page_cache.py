@@ -24,7 +24,7 @@ cookie belongs to someone logged in and is never cached, in either direction.
 """
 
 import logging
-import threading
+import math
 import time
 import urllib.request
 import uuid
@@ -53,20 +53,29 @@ def purged_key(key):
     return f"{PREFIX}:purged:{key}"
 
 
-class Checked(threading.local):
-    """The pages this thread found fresh since the latest purge (its id): each is checked
-    once per purge, in memory, with no write to the shared cache."""
+class Checked:
+    """The pages this process found fresh since the latest purge (its id): each is checked
+    once per purge in each process, in memory, with no write to the shared cache.
+
+    Shared by the process's threads: checked once per thread, a purge cost every page a
+    round trip to the shared cache in each of them (a worker's four). The set is kept
+    with the purge it was checked under, so a thread that read an older purge id never
+    vouches for a page under a newer one.
+    """
 
     def __init__(self):
-        self.last, self.pages = None, set()
+        self.state = (None, set())
 
     def has(self, last, page):
-        return last == self.last and page in self.pages
+        checked_under, pages = self.state
+        return last == checked_under and page in pages
 
     def add(self, last, page):
-        if last != self.last:
-            self.last, self.pages = last, set()
-        self.pages.add(page)
+        checked_under, pages = self.state
+        if last != checked_under:
+            pages = set()
+            self.state = (last, pages)
+        pages.add(page)
 
 
 checked = Checked()
@@ -187,12 +196,15 @@ def fresh(entry, found, page):
     return True
 
 
-def fragment(name, keys, make):
+def fragment(name, keys, make, *, until=None):
     """What `make()` returns, kept until a change purges one of `keys` (or the page
     cache's lifetime passes): a part of a page that costs to make, such as a ranking.
 
-    `name` must say everything the value depends on besides what `keys` name. Off with
-    NEWSROOM_FRAGMENT_CACHE (by default, as the page cache is).
+    `name` must say everything the value depends on besides what `keys` name; `keys` may
+    be a function of the value, for a value whose keys are known once it is made.
+    `until`, for a value that changes by itself at a time, gives that time (or None)
+    when the value is made. Off with NEWSROOM_FRAGMENT_CACHE (by default, as the page
+    cache is).
     """
     if not settings.NEWSROOM_FRAGMENT_CACHE:
         return make()
@@ -203,8 +215,14 @@ def fragment(name, keys, make):
         return entry[-1]
     made_at, made_under = time.time(), found.get(LAST_PURGE) or last_purge()
     value = make()
-    timeout = settings.NEWSROOM_PAGE_CACHE_SECONDS
-    cache.set(key, (made_at, made_under, [SITE_KEY, *keys], made_at + timeout, value), timeout)
+    keys = keys(value) if callable(keys) else keys
+    expires = made_at + settings.NEWSROOM_PAGE_CACHE_SECONDS
+    changes = until() if until else None
+    if changes is not None:
+        expires = min(expires, changes.timestamp())
+    if expires > made_at:
+        entry = (made_at, made_under, [SITE_KEY, *keys], expires, value)
+        cache.set(key, entry, math.ceil(expires - made_at))
     return value
 
 

@@ -52,31 +52,20 @@ class StoryGone(Http404):
         self.withdrawn_at = withdrawn_at
 
 
-def get_story_or_404(user, slug, *, preview=False):
+def get_story_or_404(user, slug, *, preview=False, lists=True):
     """The story at `slug` as `user` may read it, ready for its page; otherwise 404.
 
     Every reader-facing fetch of a single story goes through here, so this is the one
     place that decides who sees what. Readers see only published stories; a withdrawn
     story raises StoryGone, which story pages answer with 410 Gone. With `preview`, a
     user who may preview the story (Story.can(): whoever may change it, and its authors)
-    gets it in any state; anyone else gets 404.
+    gets it in any state; anyone else gets 404. Without `lists`, the story comes without
+    what its page lists (see with_page_lists()): one query, for a page whose parts may
+    be kept already.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
-    # Everything the page lists comes in a fixed number of queries, however long the lists.
-    stories = stories.select_related("section", "lead_image", "thread").prefetch_related(
-        # Bylines with their profiles and portraits.
-        Prefetch(
-            "authors", queryset=get_user_model().objects.select_related("contributor__photo")
-        ),
-        Prefetch("contributors", queryset=Contributor.objects.select_related("photo")),
-        "tags",
-        Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
-        Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
-        # The public log: its newest update heads the page, the whole log ends it.
-        Prefetch("corrections", queryset=Correction.objects.select_related("by")),
-    )
     try:
-        story = stories.get(slug=slug)
+        story = stories.select_related("section", "lead_image", "thread").get(slug=slug)
     except Story.DoesNotExist:
         gone = (
             Story.objects.withdrawn()
@@ -96,6 +85,25 @@ def get_story_or_404(user, slug, *, preview=False):
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
+    return with_page_lists(story) if lists else story
+
+
+def with_page_lists(story):
+    """`story` with everything its page lists, in a fixed number of queries however long
+    the lists; what was fetched already is not fetched again."""
+    prefetch_related_objects(
+        [story],
+        # Bylines with their profiles and portraits.
+        Prefetch(
+            "authors", queryset=get_user_model().objects.select_related("contributor__photo")
+        ),
+        Prefetch("contributors", queryset=Contributor.objects.select_related("photo")),
+        "tags",
+        Prefetch("citations", queryset=Citation.objects.order_by("position", "pk")),
+        Prefetch("mentions", queryset=Mention.objects.select_related("entity")),
+        # The public log: its newest update heads the page, the whole log ends it.
+        Prefetch("corrections", queryset=Correction.objects.select_related("by")),
+    )
     if story.type_of_work == Story.TypeOfWork.LIVE:
         # Only live stories show live updates: the others pay no query for them.
         prefetch_related_objects(
@@ -198,7 +206,7 @@ def latest(request):
 
 def story_detail(request, slug):
     try:
-        story = get_story_or_404(request.user, slug)
+        story = get_story_or_404(request.user, slug, lists=False)
     except StoryGone as gone:
         return render(
             request,
@@ -206,41 +214,75 @@ def story_detail(request, slug):
             {"withdrawn": gone.story, "withdrawn_at": gone.withdrawn_at},
             status=410,
         )
-    return story_page(request, story)
+    return story_page(request, story, kept=True)
 
 
-def story_page(request, story, *, template="stories/story_detail.html", **extra):
-    """The page of `story`, for readers; previews render it with a template of their own."""
-    trail = story.section.trail() if story.section else []
-    ranked = None
-    if story.is_published:
-        # Ranked again only when a story joins or leaves the lists it is ranked from.
-        entity_ids, tag_ids = story.subject_ids()
-        ranked = fragment(
-            f"related:{story.pk}:{RELATED_COUNT}:{entity_ids}:{tag_ids}",
-            story.related_keys(),
-            lambda: story.related_ids(limit=RELATED_COUNT),
+def story_page(request, story, *, template="stories/story_detail.html", kept=False, **extra):
+    """The page of `story`, for readers; previews render it with a template of their own.
+
+    Its costly parts, made by story_parts() and related_part(), are kept (`kept`, for
+    readers' pages of published stories) as fragments of the page cache until a change
+    to what they show purges them: a page purged for one part, or asked for at another
+    address, is made again from the story's row and the other part as kept.
+    """
+    if kept and story.is_published:
+        # Absolute addresses in the metadata are the requested host's.
+        host = request.build_absolute_uri("/")
+        parts = fragment(
+            f"story-parts:{story.pk}:{host}",
+            lambda parts: parts["keys"],
+            lambda: story_parts(story, request=request),
         )
-    related = story.related_stories(limit=RELATED_COUNT, ranked=ranked)
-    neighbours = story.thread.neighbours(story) if story.thread else None
+        related = fragment(
+            f"story-related:{story.pk}:{RELATED_COUNT}:{parts['subjects']}:{host}",
+            lambda related: related["keys"],
+            lambda: related_part(story, parts["subjects"], request=request),
+        )
+    else:
+        parts = story_parts(story, request=request, extra=extra)
+        related = related_part(story, parts["subjects"], request=request)
+    context = {**extra, "story": story, "parts": parts, "related": related["html"]}
     response = render(
-        request,
-        template,
-        {
-            **extra,
-            "story": story,
-            "trail": trail,
-            "current_section_path": trail[0].path if trail else "",
-            "authors": story.authors.all(),
-            "bylines": Byline.of(story),
-            "citations": story.citations.all(),
-            "mentions": story.mentions.all(),
-            "tags": story.tags.all(),
-            "related": related,
-            "thread_neighbours": neighbours,
-        },
+        request, template, {**context, "current_section_path": parts["section_path"]}
     )
-    return shows(response, *story.surrogate_keys(), *card_keys(related))
+    return shows(response, *parts["keys"], *related["cards"])
+
+
+def story_parts(story, *, request=None, extra=None):
+    """The parts of `story`'s page that show the story itself: {"meta": html, "article":
+    html, "section_path": its top section's path, "subjects": (entity ids, tag ids),
+    "keys": the page cache keys of what they show}. Nothing in them depends on who asks.
+    """
+    with_page_lists(story)
+    trail = story.section.trail() if story.section else []
+    context = {
+        **(extra or {}),
+        "story": story,
+        "trail": trail,
+        "authors": story.authors.all(),
+        "bylines": Byline.of(story),
+        "citations": story.citations.all(),
+        "mentions": story.mentions.all(),
+        "tags": story.tags.all(),
+        "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
+    }
+    return {
+        "meta": render_to_string("includes/story_meta.html", context, request),
+        "article": render_to_string("includes/story_article.html", context, request),
+        "section_path": trail[0].path if trail else "",
+        "subjects": story.subject_ids(),
+        "keys": story.surrogate_keys(),
+    }
+
+
+def related_part(story, subjects, *, request=None):
+    """The page's related stories: {"html", "cards": their keys, "keys": theirs and those
+    of the lists they are ranked from}, so that a story joining or leaving one of those
+    lists has them ranked again, and the rest of the page is left as kept."""
+    related = story.related_stories(limit=RELATED_COUNT, subjects=subjects)
+    cards = card_keys(related)
+    html = render_to_string("includes/related_stories.html", {"related": related}, request)
+    return {"html": html, "cards": cards, "keys": [*cards, *story.related_keys(subjects)]}
 
 
 def section_detail(request, path):

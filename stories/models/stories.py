@@ -402,14 +402,14 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             keys.append(f"thread-{self.thread_id}-stories")
         return keys
 
-    def related_stories(self, *, limit=4, ranked=None):
+    def related_stories(self, *, limit=4, subjects=None):
         """Published stories sharing entities or tags with this one, most shared first.
 
-        `ranked`, the ids related_ids() gave (kept by a caller), saves ranking again.
-        Reads this story's mentions and tags through whatever was prefetched, so a page
-        that has them already pays two queries: the ranking, then the chosen cards.
+        Reads this story's mentions and tags through whatever was prefetched, or takes
+        them as `subjects` (what subject_ids() gave, kept by a caller), so a page that has
+        them already pays two queries: the ranking, then the chosen cards.
         """
-        best = self.related_ids(limit=limit) if ranked is None else ranked[:limit]
+        best = self.related_ids(limit=limit, subjects=subjects)
         if not best:
             return []
         chosen = {
@@ -417,7 +417,7 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         }
         return [chosen[pk] for pk in best if pk in chosen]
 
-    def related_ids(self, *, limit=4):
+    def related_ids(self, *, limit=4, subjects=None):
         """The ids of related_stories(), ranked.
 
         The candidates are the RELATED_POOL newest stories linked to each of this
@@ -425,7 +425,7 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
         the head of an index per subject, where scoring every story that ever shared a
         broad tag would read thousands. Ties go to the newest.
         """
-        entity_ids, tag_ids = self.subject_ids()
+        entity_ids, tag_ids = subjects or self.subject_ids()
         if not entity_ids and not tag_ids:
             return []
         story_type = ContentType.objects.get_for_model(Story)
@@ -448,9 +448,9 @@ class Story(StoryWorkflow, DevelopingStory, ReaderVisible):
             [tag.pk for tag in self.tags.all()],
         )
 
-    def related_keys(self):
+    def related_keys(self, subjects=None):
         """The keys of the lists related_ids() ranks from (see page_cache.shows())."""
-        entity_ids, tag_ids = self.subject_ids()
+        entity_ids, tag_ids = subjects or self.subject_ids()
         return [f"entity-{pk}-stories" for pk in entity_ids] + [
             f"tag-{pk}-stories" for pk in tag_ids
         ]

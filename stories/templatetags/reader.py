@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from stories import richtext, views
 from stories.models import Alert, Byline, Entity, Section
+from stories.page_cache import fragment
 
 register = template.Library()
 
@@ -89,14 +90,31 @@ def author_name(user):
 
 @register.simple_tag
 def site_alert():
-    """The alert strip showing now, with its story, in one query; None without one."""
-    return Alert.objects.current().select_related("story").first()
+    """The alert strip showing now, with its story; None without one.
+
+    On every reader page: kept as a fragment of the page cache until an alert or its
+    story changes, or the next alert starts or ends. (Whether it links to its story is
+    worked out as the page is made: the story may come due meanwhile.)
+    """
+    return fragment(
+        "site-alert",
+        lambda alert: [alert.story.surrogate_key()] if alert and alert.story_id else [],
+        lambda: Alert.objects.current().select_related("story").first(),
+        until=Alert.objects.next_change,
+    )
 
 
 @register.simple_tag
 def top_sections():
-    """The top-level sections, for the site's navigation (one query)."""
-    return list(Section.objects.filter(parent=None).only("name", "path"))
+    """The top-level sections' names, paths and addresses, for the site's navigation:
+    kept as a fragment of the page cache until a section changes (which purges the whole
+    site)."""
+
+    def make():
+        sections = Section.objects.filter(parent=None).only("name", "path")
+        return [{"name": s.name, "path": s.path, "url": s.get_absolute_url()} for s in sections]
+
+    return fragment("top-sections", [], make)
 
 
 def story_image_url(story):
