@@ -52,7 +52,7 @@ class StoryGone(Http404):
         self.withdrawn_at = withdrawn_at
 
 
-def get_story_or_404(user, slug, *, preview=False, lists=True):
+def get_story_or_404(user, slug, *, preview=False, lists=True, only=None):
     """The story at `slug` as `user` may read it, ready for its page; otherwise 404.
 
     Every reader-facing fetch of a single story goes through here, so this is the one
@@ -60,12 +60,16 @@ def get_story_or_404(user, slug, *, preview=False, lists=True):
     story raises StoryGone, which story pages answer with 410 Gone. With `preview`, a
     user who may preview the story (Story.can(): whoever may change it, and its authors)
     gets it in any state; anyone else gets 404. Without `lists`, the story comes without
-    what its page lists (see with_page_lists()): one query, for a page whose parts may
-    be kept already.
+    what its page lists (see with_page_lists()); with `only` (field names), with only
+    those fields: one light query, for a page whose parts may be kept already.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
+    if only:
+        stories, lists = stories.only(*only), False
+    else:
+        stories = stories.select_related("section", "lead_image", "thread")
     try:
-        story = stories.select_related("section", "lead_image", "thread").get(slug=slug)
+        story = stories.get(slug=slug)
     except Story.DoesNotExist:
         gone = (
             Story.objects.withdrawn()
@@ -206,7 +210,9 @@ def latest(request):
 
 def story_detail(request, slug):
     try:
-        story = get_story_or_404(request.user, slug, lists=False)
+        # Whether readers may see it, still asked of the database at every page made;
+        # the rest of the story is read only when its page's parts are not kept.
+        story = get_story_or_404(request.user, slug, only=["slug", "status", "published_at"])
     except StoryGone as gone:
         return render(
             request,
@@ -231,7 +237,8 @@ def story_page(request, story, *, template="stories/story_detail.html", kept=Fal
         parts = fragment(
             f"story-parts:{story.pk}:{host}",
             lambda parts: parts["keys"],
-            lambda: story_parts(story, request=request),
+            # Read whole, through the same rule: it may have changed since it was asked.
+            lambda: story_parts(get_story_or_404(request.user, story.slug), request=request),
         )
         related = fragment(
             f"story-related:{story.pk}:{RELATED_COUNT}:{parts['subjects']}:{host}",
@@ -249,9 +256,10 @@ def story_page(request, story, *, template="stories/story_detail.html", kept=Fal
 
 
 def story_parts(story, *, request=None, extra=None):
-    """The parts of `story`'s page that show the story itself: {"meta": html, "article":
-    html, "section_path": its top section's path, "subjects": (entity ids, tag ids),
-    "keys": the page cache keys of what they show}. Nothing in them depends on who asks.
+    """The parts of `story`'s page that show the story itself: {"title", "meta": html
+    (with its feeds), "article": html, "section_path": its top section's path,
+    "subjects": (entity ids, tag ids), "keys": the page cache keys of what they show}.
+    Nothing in them depends on who asks.
     """
     with_page_lists(story)
     trail = story.section.trail() if story.section else []
@@ -267,6 +275,7 @@ def story_parts(story, *, request=None, extra=None):
         "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
     }
     return {
+        "title": story.title,
         "meta": render_to_string("includes/story_meta.html", context, request),
         "article": render_to_string("includes/story_article.html", context, request),
         "section_path": trail[0].path if trail else "",

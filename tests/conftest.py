@@ -1,4 +1,5 @@
 import os
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +72,13 @@ def _commits_act(monkeypatch):
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_atomic)
 
 
+WORKER_SIGNALS = [
+    signal.SIGINT,
+    signal.SIGTERM,
+    *([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else []),
+]
+
+
 @pytest.fixture
 def run_tasks(monkeypatch):
     """Runs the task worker as `make run` keeps it running, until no task is ready.
@@ -85,7 +93,15 @@ def run_tasks(monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
-        call_command("run_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+        # The worker takes over SIGINT and SIGTERM for a graceful stop and leaves its
+        # handlers behind; put back the test run's own, or stopping the run later would
+        # end in the worker's exit.
+        handlers = {signum: signal.getsignal(signum) for signum in WORKER_SIGNALS}
+        try:
+            call_command("run_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
 
     return run
 

@@ -325,11 +325,12 @@ def test_a_story_pages_parts_are_kept_until_what_they_show_changes(
     story = make_story("Rail strike ends", published=True)
     story.tags.add("rail")
     make_story("Rail fares rise", published=True).tags.add("rail")
-    # Everything made: the story, its lists, the related stories ranked and their cards,
-    # the sections for the navigation, the alert strip and when it next changes.
-    with django_assert_num_queries(1 + 6 + 2 + 3):
+    # Everything made: whether readers may see the story, then the story whole and its
+    # lists, the related stories ranked and their cards, the sections for the
+    # navigation, the alert strip and when it next changes.
+    with django_assert_num_queries(1 + 1 + 6 + 2 + 3):
         assert "Rail fares rise" in client.get(story.get_absolute_url()).text
-    with django_assert_num_queries(1):  # the story's row: every part is kept
+    with django_assert_num_queries(1):  # whether readers may see it: every part is kept
         assert "Rail fares rise" in client.get(story.get_absolute_url()).text
 
     newer = make_story("Night trains return", published=True)
@@ -342,7 +343,7 @@ def test_a_story_pages_parts_are_kept_until_what_they_show_changes(
     committed(story.save)
     # Both made again: the article shows the story, and its save purged the lists the
     # related stories are ranked from (it is on them).
-    with django_assert_num_queries(1 + 6 + 2):
+    with django_assert_num_queries(1 + 1 + 6 + 2):
         assert "Drivers go back to work on Monday." in client.get(story.get_absolute_url()).text
 
 
@@ -402,3 +403,13 @@ def test_a_page_checked_under_an_older_purge_is_never_taken_as_checked_under_a_n
     assert not checked.has("purge-2", "page-a")  # checked again: costs a read, never staleness
     checked.add("purge-2", "page-a")
     assert checked.has("purge-2", "page-a")
+
+
+def test_kept_parts_never_show_a_story_readers_may_no_longer_see(
+    client, make_story, fragments_only
+):
+    story = make_story("Soon withdrawn", published=True)
+    assert "Soon withdrawn" in client.get(story.get_absolute_url()).text  # parts kept
+    # Even with no purge at all (the database is asked at every page made).
+    Story.objects.filter(pk=story.pk).update(status=Story.Status.WITHDRAWN)
+    assert client.get(story.get_absolute_url()).status_code == 410

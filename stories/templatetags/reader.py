@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -104,17 +105,22 @@ def site_alert():
     )
 
 
-@register.simple_tag
-def top_sections():
-    """The top-level sections' names, paths and addresses, for the site's navigation:
-    kept as a fragment of the page cache until a section changes (which purges the whole
-    site)."""
+@register.simple_tag(takes_context=True)
+def site_nav(context):
+    """The site's navigation, the top-level sections, the page's own marked as current:
+    kept as a fragment of the page cache until a section changes (which purges the
+    whole site), one for each section a page may be in."""
+    current, section = context.get("current_section_path", ""), context.get("section")
+    here = section.path if isinstance(section, Section) else ""
 
     def make():
         sections = Section.objects.filter(parent=None).only("name", "path")
-        return [{"name": s.name, "path": s.path, "url": s.get_absolute_url()} for s in sections]
+        return render_to_string(
+            "includes/site_nav.html",
+            {"nav_sections": sections, "current_section_path": current, "section": section},
+        )
 
-    return fragment("top-sections", [], make)
+    return fragment(f"site-nav:{current}:{here}", [], make)
 
 
 def story_image_url(story):
