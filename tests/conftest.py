@@ -166,6 +166,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def close_browser_pages(request):
+    """Closes the pages a browser test opened (with browser.new_page() as well as `page`):
+    the admin's pages poll the live server, and would go on asking during later tests."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
