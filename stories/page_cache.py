@@ -208,7 +208,8 @@ def fragment(name, keys, make, *, until=None):
     """
     if not settings.NEWSROOM_FRAGMENT_CACHE:
         return make()
-    key = f"{PREFIX}:fragment:{name}"
+    # Hashed as page addresses are: a name may hold any character, a cache key may not.
+    key = f"{PREFIX}:fragment:{sha256(name.encode()).hexdigest()}"
     found = cache.get_many([key, LAST_PURGE])
     entry = found.get(key)
     if entry is not None and fresh(entry, found, key):
