@@ -413,3 +413,19 @@ def test_kept_parts_never_show_a_story_readers_may_no_longer_see(
     # Even with no purge at all (the database is asked at every page made).
     Story.objects.filter(pk=story.pk).update(status=Story.Status.WITHDRAWN)
     assert client.get(story.get_absolute_url()).status_code == 410
+
+
+def test_a_fronts_kept_cards_show_a_change_to_their_story_at_once(
+    client, make_story, fragments_only, committed
+):
+    harbour = make_story("Harbour reopens", published=True)
+    make_story("Night trains return", published=True)
+    assert "Harbour reopens" in client.get("/").text  # the cards kept
+
+    harbour.refresh_from_db()
+    harbour.headline = "Harbour reopens at dawn"
+    committed(harbour.save)
+    page = client.get("/").text
+    assert "Harbour reopens at dawn" in page
+    assert "Night trains return" in page
+    assert page == client.get("/").text

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from stories import richtext, views
 from stories.models import Alert, Byline, Entity, Section
-from stories.page_cache import fragment
+from stories.page_cache import card_keys, fragment
 
 register = template.Library()
 
@@ -103,6 +103,25 @@ def site_alert():
         lambda: Alert.objects.current().select_related("story").first(),
         until=Alert.objects.next_change,
     )
+
+
+@register.simple_tag
+def story_card(story, *, level=None, featured=False, pictured=False):
+    """One story in a listing (includes/story_card.html): `level` is its heading level
+    (2 unless given), `featured` a front's lead, `pictured` a grid's card with its image.
+
+    Kept as a fragment of the page cache until the story or its lead image changes (or
+    a section, with the whole site): a front shows thirty, and is made again after
+    every change to any of them, when most are as they were.
+    """
+    level = level or 2
+
+    def make():
+        context = {"story": story, "level": level, "featured": featured, "pictured": pictured}
+        return render_to_string("includes/story_card.html", context)
+
+    variant = f"{level}:{int(bool(featured))}:{int(bool(pictured))}"
+    return fragment(f"card:{story.pk}:{variant}", card_keys([story]), make)
 
 
 @register.simple_tag(takes_context=True)
