@@ -52,20 +52,20 @@ class StoryGone(Http404):
         self.withdrawn_at = withdrawn_at
 
 
-def get_story_or_404(user, slug, *, preview=False, lists=True, only=None):
+def get_story_or_404(user, slug, *, preview=False, only=None):
     """The story at `slug` as `user` may read it, ready for its page; otherwise 404.
 
     Every reader-facing fetch of a single story goes through here, so this is the one
     place that decides who sees what. Readers see only published stories; a withdrawn
     story raises StoryGone, which story pages answer with 410 Gone. With `preview`, a
     user who may preview the story (Story.can(): whoever may change it, and its authors)
-    gets it in any state; anyone else gets 404. Without `lists`, the story comes without
-    what its page lists (see with_page_lists()); with `only` (field names), with only
-    those fields: one light query, for a page whose parts may be kept already.
+    gets it in any state; anyone else gets 404. With `only` (field names), the story comes
+    with only those fields and without what its page lists (see with_page_lists()): one
+    light query, for a page whose parts may be kept already.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
     if only:
-        stories, lists = stories.only(*only), False
+        stories = stories.only(*only)
     else:
         stories = stories.select_related("section", "lead_image", "thread")
     try:
@@ -89,7 +89,7 @@ def get_story_or_404(user, slug, *, preview=False, lists=True, only=None):
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
-    return with_page_lists(story) if lists else story
+    return story if only else with_page_lists(story)
 
 
 def with_page_lists(story):
