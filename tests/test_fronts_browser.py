@@ -86,7 +86,9 @@ def test_an_editor_places_a_lead_and_it_leads_at_the_next_request(
     # Typed once the picker's search box is open and has the focus, not before.
     edna.locator(".select2-container--open .select2-search__field:focus").wait_for()
     edna.keyboard.type(oldest.headline[:12])
-    edna.locator(".select2-results__option", has_text=oldest.headline).wait_for()
+    # Enter takes the highlighted result: wait until the results of the whole query are
+    # in (those of its first letters come first, and highlight another story).
+    edna.locator(".select2-results__option--highlighted", has_text=oldest.headline).wait_for()
     edna.keyboard.press("Enter")
     edna.screenshot(path=screenshots / "1-placing-a-lead.png", full_page=True)
     with edna.expect_navigation():
