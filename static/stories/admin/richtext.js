@@ -286,6 +286,7 @@ function rove(event, buttons, editor) {
 // Adding, changing or removing a link: a small dialog asking for the web address.
 function editLink(editor, config) {
   const current = editor.getAttributes("link").href || ""
+  const opened = editor.state.selection
   const dialog = element("dialog", { className: "richtext-dialog", "aria-labelledby": "richtext-link-title" })
   const form = element("form", { method: "dialog" })
   const input = element("input", {
@@ -311,8 +312,8 @@ function editLink(editor, config) {
   if (current) {
     const remove = element("button", { type: "button", textContent: "Remove link" })
     remove.addEventListener("click", () => {
-      editor.chain().focus().extendMarkRange("link").unsetLink().run()
-      dialog.close()
+      editor.chain().extendMarkRange("link").unsetLink().run()
+      finish(editor.state.selection.to, editor.state.selection.to)
     })
     actions.append(remove)
   }
@@ -321,8 +322,22 @@ function editLink(editor, config) {
   dialog.append(form)
   document.body.append(dialog)
 
+  // Closed here, with the text's focus and selection put back in the same moment: the
+  // browser hands the focus back with a caret of its own (at the start of the text), and
+  // the writer's next key must not land there, nor find the old selection coming back
+  // after it.
+  const finish = (from, to) => {
+    dialog.close()
+    dialog.remove()
+    editor.view.focus()
+    editor.commands.setTextSelection({ from, to })
+  }
   input.addEventListener("input", () => input.setCustomValidity(""))
-  cancel.addEventListener("click", () => dialog.close())
+  cancel.addEventListener("click", () => finish(opened.from, opened.to))
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault() // Escape
+    finish(opened.from, opened.to)
+  })
   form.addEventListener("submit", (event) => {
     const href = input.value.trim()
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(href)
@@ -332,18 +347,18 @@ function editLink(editor, config) {
       input.reportValidity()
       return
     }
-    const chain = editor.chain().focus()
+    event.preventDefault()
+    const chain = editor.chain()
     if (editor.state.selection.empty && !editor.isActive("link")) {
       // Nothing selected: the address itself becomes the link's text.
       chain.insertContent({ type: "text", text: href, marks: [{ type: "link", attrs: { href } }] }).run()
     } else {
       chain.extendMarkRange("link").setLink({ href }).run()
     }
+    // Typing goes on after the link.
+    finish(editor.state.selection.to, editor.state.selection.to)
   })
-  dialog.addEventListener("close", () => {
-    dialog.remove()
-    editor.view.focus()
-  })
+  dialog.addEventListener("close", () => dialog.remove())
   dialog.showModal()
   return true
 }
