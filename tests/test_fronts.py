@@ -225,19 +225,25 @@ def test_an_alert_links_only_to_a_story_readers_may_see(client, make_story):
     assert not list(strip.all("a"))
 
 
-def test_editors_place_stories_and_reporters_may_not(client, stories, editor, reporter):
-    client.force_login(editor)
-    response = client.post(
+def place_lead_in_admin(client, story, *, shown_from):
+    """Posts the admin's form placing `story` as the home page's lead, its start as the
+    form shows it (the local time, to the second)."""
+    return client.post(
         reverse("admin:stories_placement_add"),
         {
-            "story": stories[6].pk,
+            "story": story.pk,
             "section": "",
             "slot": "lead",
             "position": "0",
-            "starts_at_0": timezone.localtime().strftime("%Y-%m-%d"),
-            "starts_at_1": timezone.localtime().strftime("%H:%M:%S"),
+            "starts_at_0": shown_from.strftime("%Y-%m-%d"),
+            "starts_at_1": shown_from.strftime("%H:%M:%S"),
         },
     )
+
+
+def test_editors_place_stories_and_reporters_may_not(client, stories, editor, reporter):
+    client.force_login(editor)
+    response = place_lead_in_admin(client, stories[6], shown_from=timezone.localtime())
     assert response.status_code == 302, response.content.decode()[:3000]
     placement = Placement.objects.get()
     assert placement.placed_by == editor
@@ -255,17 +261,7 @@ def test_a_lead_placed_in_the_admin_leads_over_one_placed_while_its_form_was_ope
     opened = timezone.localtime()
     Placement.objects.create(story=stories[3])  # by another editor, a moment later
     client.force_login(editor)
-    response = client.post(
-        reverse("admin:stories_placement_add"),
-        {
-            "story": stories[6].pk,
-            "section": "",
-            "slot": "lead",
-            "position": "0",
-            "starts_at_0": opened.strftime("%Y-%m-%d"),
-            "starts_at_1": opened.strftime("%H:%M:%S"),
-        },
-    )
+    response = place_lead_in_admin(client, stories[6], shown_from=opened)
     assert response.status_code == 302, response.content.decode()[:3000]
     placed = Placement.objects.get(story=stories[6])
     assert placed.starts_at >= Placement.objects.get(story=stories[3]).starts_at

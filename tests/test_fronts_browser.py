@@ -3,13 +3,11 @@ lead at their next request; a placement that ends leaves by itself, cached pages
 all; and home, section front and story page, at phone and desktop widths, leave no
 column empty. Screenshots go to the test's folder under var/screenshots/."""
 
-import importlib
 import io
 import time
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +17,7 @@ from PIL import ImageDraw
 from stories.models import Alert, Contributor, Image, Placement, Section, Story
 from tests.reader_world import build_reader_world
 from tests.test_editorial_browser import signed_in
+from tests.test_fronts import editor  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,21 +55,15 @@ def pictured_world():
     return pages
 
 
-@pytest.fixture
-def editor(django_user_model):
-    importlib.import_module("stories.migrations.0004_workflow").create_groups(apps, None)
-    importlib.import_module("stories.migrations.0013_fronts").grant_front_permissions(apps, None)
-    user = django_user_model.objects.create_user("edna", first_name="Edna", is_staff=True)
-    user.groups.add(apps.get_model("auth", "Group").objects.get(name="Editor"))
-    return user
-
-
 def lead_headline(page):
     return page.locator(".story-card-lead .card-headline").inner_text()
 
 
 def test_an_editor_places_a_lead_and_it_leads_at_the_next_request(
-    browser, live_server, screenshots, editor
+    browser,
+    live_server,
+    screenshots,
+    editor,  # noqa: F811 - the fixture imported above
 ):
     build_reader_world()
     oldest = Story.objects.published().order_by("published_at").first()
