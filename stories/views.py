@@ -52,22 +52,17 @@ class StoryGone(Http404):
         self.withdrawn_at = withdrawn_at
 
 
-def get_story_or_404(user, slug, *, preview=False, only=None):
+def get_story_or_404(user, slug, *, preview=False):
     """The story at `slug` as `user` may read it, ready for its page; otherwise 404.
 
     Every reader-facing fetch of a single story goes through here, so this is the one
     place that decides who sees what. Readers see only published stories; a withdrawn
     story raises StoryGone, which story pages answer with 410 Gone. With `preview`, a
     user who may preview the story (Story.can(): whoever may change it, and its authors)
-    gets it in any state; anyone else gets 404. With `only` (field names), the story comes
-    with only those fields and without what its page lists (see with_page_lists()): one
-    light query, for a page whose parts may be kept already.
+    gets it in any state; anyone else gets 404.
     """
     stories = Story.objects.all() if preview else Story.objects.published()
-    if only:
-        stories = stories.only(*only)
-    else:
-        stories = stories.select_related("section", "lead_image", "thread")
+    stories = stories.select_related("section", "lead_image", "thread")
     try:
         story = stories.get(slug=slug)
     except Story.DoesNotExist:
@@ -89,7 +84,7 @@ def get_story_or_404(user, slug, *, preview=False, only=None):
         raise Http404(f"No published story at {slug!r}.") from None
     if preview and not story.can(user, "preview"):
         raise Http404(f"No story at {slug!r} that you may preview.")
-    return story if only else with_page_lists(story)
+    return with_page_lists(story)
 
 
 def with_page_lists(story):
@@ -209,10 +204,24 @@ def latest(request):
 
 
 def story_detail(request, slug):
+    """A published story's page, for readers; 410 Gone once the story is withdrawn.
+
+    Its costly parts, made by story_parts() and related_part(), are kept as fragments of
+    the page cache until a change to what they show purges them: a page dropped for
+    one part (a related card, the navigation) is made again around the other, kept,
+    with no query. Whether readers may see the story is decided when its parts are
+    made, through get_story_or_404(), and is kept with them as the cached page keeps
+    it: every change that decides otherwise (withdrawing or unpublishing the story,
+    a later time, a new address) is a save of the story, whose purge drops both.
+    """
+    # Found by the address asked for; absolute addresses in the metadata are its host's.
+    host = request.build_absolute_uri("/")
     try:
-        # Whether readers may see it, still asked of the database at every page made;
-        # the rest of the story is read only when its page's parts are not kept.
-        story = get_story_or_404(request.user, slug, only=["slug", "status", "published_at"])
+        parts = fragment(
+            f"story-parts:{slug}:{host}",
+            lambda parts: parts["keys"],
+            lambda: story_parts(get_story_or_404(request.user, slug), request=request),
+        )
     except StoryGone as gone:
         return render(
             request,
@@ -220,43 +229,40 @@ def story_detail(request, slug):
             {"withdrawn": gone.story, "withdrawn_at": gone.withdrawn_at},
             status=410,
         )
-    return story_page(request, story, kept=True)
-
-
-def story_page(request, story, *, template="stories/story_detail.html", kept=False, **extra):
-    """The page of `story`, for readers; previews render it with a template of their own.
-
-    Its costly parts, made by story_parts() and related_part(), are kept (`kept`, for
-    readers' pages of published stories) as fragments of the page cache until a change
-    to what they show purges them: a page purged for one part, or asked for at another
-    address, is made again from the story's row and the other part as kept.
-    """
-    if kept and story.is_published:
-        # Absolute addresses in the metadata are the requested host's.
-        host = request.build_absolute_uri("/")
-        parts = fragment(
-            f"story-parts:{story.pk}:{host}",
-            lambda parts: parts["keys"],
-            # Read whole, through the same rule: it may have changed since it was asked.
-            lambda: story_parts(get_story_or_404(request.user, story.slug), request=request),
-        )
-        related = fragment(
-            f"story-related:{story.pk}:{RELATED_COUNT}:{parts['subjects']}:{host}",
-            lambda related: related["keys"],
-            lambda: related_part(story, parts["subjects"], request=request),
-        )
-    else:
-        parts = story_parts(story, request=request, extra=extra)
-        related = related_part(story, parts["subjects"], request=request)
-    context = {**extra, "story": story, "parts": parts, "related": related["html"]}
-    response = render(
-        request, template, {**context, "current_section_path": parts["section_path"]}
+    related = fragment(
+        f"story-related:{parts['pk']}:{RELATED_COUNT}:{parts['subjects']}:{host}",
+        lambda related: related["keys"],
+        # Ranked by the story's id and subjects alone: its row is not read again.
+        lambda: related_part(Story(pk=parts["pk"]), parts["subjects"], request=request),
     )
+    return render_story_page(request, parts, related)
+
+
+def story_page(request, story, *, template, **extra):
+    """`story`'s page made whole, as it is (saved or not): for previews, with a template
+    of their own."""
+    parts = story_parts(story, request=request, extra=extra)
+    related = related_part(story, parts["subjects"], request=request)
+    return render_story_page(
+        request, parts, related, template=template, extra={**extra, "story": story}
+    )
+
+
+def render_story_page(
+    request, parts, related, *, template="stories/story_detail.html", extra=None
+):
+    context = {
+        **(extra or {}),
+        "parts": parts,
+        "related": related["html"],
+        "current_section_path": parts["section_path"],
+    }
+    response = render(request, template, context)
     return shows(response, *parts["keys"], *related["cards"])
 
 
 def story_parts(story, *, request=None, extra=None):
-    """The parts of `story`'s page that show the story itself: {"title", "meta": html
+    """The parts of `story`'s page that show the story itself: {"pk", "title", "meta": html
     (with its feeds), "article": html, "section_path": its top section's path,
     "subjects": (entity ids, tag ids), "keys": the page cache keys of what they show}.
     Nothing in them depends on who asks.
@@ -275,6 +281,7 @@ def story_parts(story, *, request=None, extra=None):
         "thread_neighbours": story.thread.neighbours(story) if story.thread else None,
     }
     return {
+        "pk": story.pk,
         "title": story.title,
         "meta": render_to_string("includes/story_meta.html", context, request),
         "article": render_to_string("includes/story_article.html", context, request),

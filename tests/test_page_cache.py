@@ -325,17 +325,16 @@ def test_a_story_pages_parts_are_kept_until_what_they_show_changes(
     story = make_story("Rail strike ends", published=True)
     story.tags.add("rail")
     make_story("Rail fares rise", published=True).tags.add("rail")
-    # Everything made: whether readers may see the story, then the story whole and its
-    # lists, the related stories ranked and their cards, the sections for the
-    # navigation, the alert strip and when it next changes.
-    with django_assert_num_queries(1 + 1 + 6 + 2 + 3):
+    # Everything made: the story with its lists, the related stories ranked and their
+    # cards, the sections for the navigation, the alert strip and when it next changes.
+    with django_assert_num_queries(1 + 6 + 2 + 3):
         assert "Rail fares rise" in client.get(story.get_absolute_url()).text
-    with django_assert_num_queries(1):  # whether readers may see it: every part is kept
+    with django_assert_num_queries(0):  # every part is kept
         assert "Rail fares rise" in client.get(story.get_absolute_url()).text
 
     newer = make_story("Night trains return", published=True)
     newer.tags.add("rail")  # joins the list the related stories are ranked from
-    with django_assert_num_queries(1 + 2):  # ranked again, their cards; the article kept
+    with django_assert_num_queries(2):  # ranked again, their cards; the article kept
         assert "Night trains return" in client.get(story.get_absolute_url()).text
 
     story.refresh_from_db()
@@ -343,7 +342,7 @@ def test_a_story_pages_parts_are_kept_until_what_they_show_changes(
     committed(story.save)
     # Both made again: the article shows the story, and its save purged the lists the
     # related stories are ranked from (it is on them).
-    with django_assert_num_queries(1 + 1 + 6 + 2):
+    with django_assert_num_queries(1 + 6 + 2):
         assert "Drivers go back to work on Monday." in client.get(story.get_absolute_url()).text
 
 
@@ -406,13 +405,28 @@ def test_a_page_checked_under_an_older_purge_is_never_taken_as_checked_under_a_n
 
 
 def test_kept_parts_never_show_a_story_readers_may_no_longer_see(
-    client, make_story, fragments_only
+    client, make_story, fragments_only, committed
 ):
-    story = make_story("Soon withdrawn", published=True)
-    assert "Soon withdrawn" in client.get(story.get_absolute_url()).text  # parts kept
-    # Even with no purge at all (the database is asked at every page made).
-    Story.objects.filter(pk=story.pk).update(status=Story.Status.WITHDRAWN)
-    assert client.get(story.get_absolute_url()).status_code == 410
+    withdrawn = make_story("Soon withdrawn", published=True)
+    moved = make_story("Soon put off", published=True)
+    for story in (withdrawn, moved):
+        assert story.headline in client.get(story.get_absolute_url()).text  # parts kept
+
+    committed(withdrawn.change_status, Story.Status.WITHDRAWN)
+    moved.refresh_from_db()
+    moved.published_at = timezone.now() + timedelta(hours=2)
+    committed(moved.save)
+    assert client.get(withdrawn.get_absolute_url()).status_code == 410
+    assert client.get(moved.get_absolute_url()).status_code == 404
+
+
+def test_a_scheduled_story_has_no_kept_parts_before_its_time(client, make_story, fragments_only):
+    due = timezone.now() + timedelta(seconds=1)
+    story = make_story("Harbour reopens at noon", published=True, published_at=due)
+    assert client.get(story.get_absolute_url()).status_code == 404  # nothing kept
+
+    time.sleep(max(0, (due - timezone.now()).total_seconds()) + 0.1)
+    assert "Harbour reopens at noon" in client.get(story.get_absolute_url()).text
 
 
 def test_a_fronts_kept_cards_show_a_change_to_their_story_at_once(
