@@ -11,9 +11,12 @@ time of the purge, and a cached page made before any of its keys' marks is made
 again. So a change drops exactly the pages that show what changed, in every process,
 and the same keys go to the CDN (`purge_at_cdn()`).
 
-A hit costs one read of the page and of the latest purge's id: a page's keys' marks are
-read only when something was purged since it was made, once per page, purge and
-thread (which remembers the pages it found fresh, in memory).
+Purges are numbered, and each is logged with its keys. A hit costs one read of the page
+and of the latest purge's number; when something was purged since the page was made,
+the process reads the purges it has not seen yet from the log, once for all its pages
+(see Purges), and tells from them alone whether the page shows anything purged. Only
+a page made before the process began following the log has its keys' marks read,
+once per page and purge (which the process remembers, in memory).
 
 Pages that list stories, and error pages, live no longer than the next scheduled
 publication, so a scheduled story appears on them at its time with nothing running.
@@ -25,9 +28,9 @@ cookie belongs to someone logged in and is never cached, in either direction.
 
 import logging
 import math
+import secrets
 import time
 import urllib.request
-import uuid
 from hashlib import sha256
 
 from django.conf import settings
@@ -40,8 +43,8 @@ logger = logging.getLogger(__name__)
 
 CACHEABLE_STATUS = {200, 301, 404, 410}
 PREFIX = "reader-pages"
-LAST_PURGE = f"{PREFIX}:last-purge"  # the id of the latest purge
-NEXT_DUE = f"{PREFIX}:next-due"  # (the purge id it was read under, its time or None)
+LAST_PURGE = f"{PREFIX}:purges"  # the number of the latest purge: purges are counted
+NEXT_DUE = f"{PREFIX}:next-due"  # (the purge it was read under, its time or None)
 # Every page carries these: "site" is what every page shows (the sections in the
 # navigation); "listings" is on a page that names nothing narrower, so that it is
 # dropped by every change to what readers see.
@@ -49,17 +52,29 @@ SITE_KEY = "site"
 LISTINGS_KEY = "listings"
 
 
+# A process far behind the log starts following it again from the latest purge rather
+# than read this many purges at once; and it forgets what it learnt from the log once it
+# knows this many keys.
+MOST_UNREAD_PURGES = 100
+MOST_KNOWN_KEYS = 50_000
+
+
 def purged_key(key):
     return f"{PREFIX}:purged:{key}"
 
 
+def logged_key(number):
+    return f"{PREFIX}:purge:{number}"
+
+
 class Checked:
-    """The pages this process found fresh since the latest purge (its id): each is checked
-    once per purge in each process, in memory, with no write to the shared cache.
+    """The pages this process found fresh by their marks since the latest purge (its
+    number): those made before it followed the purge log (see Purges) are checked once
+    per purge in each process, in memory, with no write to the shared cache.
 
     Shared by the process's threads: checked once per thread, a purge cost every page a
     round trip to the shared cache in each of them (a worker's four). The set is kept
-    with the purge it was checked under, so a thread that read an older purge id never
+    with the purge it was checked under, so a thread that read an older purge's number never
     vouches for a page under a newer one.
     """
 
@@ -79,6 +94,56 @@ class Checked:
 
 
 checked = Checked()
+
+
+class Purges:
+    """What this process knows from the purge log: the newest purge of each key purged in
+    (since, upto], the purges it has read. Shared by the process's threads.
+
+    A page made under purge `made_under` (the latest when it was begun) with
+    since <= made_under <= upto shows something purged since if and only if one of its
+    keys was purged by a later purge: known here with no read of the cache.
+    """
+
+    def __init__(self):
+        self.state = (None, None, {})
+
+    def fresh(self, made_under, keys, last):
+        """Whether a page made under `made_under` showing `keys` is fresh, the latest purge
+        being `last`; None when this process cannot tell from the log."""
+        since, upto, newest = self.follow(last)
+        # (A page kept by an older release has a purge id, not a number.)
+        if since is None or not isinstance(made_under, int) or not since <= made_under <= upto:
+            return None
+        return all(newest.get(key, since) <= made_under for key in keys)
+
+    def follow(self, last):
+        state = since, upto, newest = self.state
+        if upto == last:
+            return state
+        if upto is None or not upto < last <= upto + MOST_UNREAD_PURGES:
+            # The first look, a long absence, or the count begun again (a cache cleared):
+            # nothing is known of the purges before `last`.
+            state = (last, last, {})
+        else:
+            numbers = range(upto + 1, last + 1)
+            found = cache.get_many([logged_key(number) for number in numbers])
+            if len(found) < len(numbers) or len(newest) > MOST_KNOWN_KEYS:
+                # A purge counted but not logged yet (its marks are written), or a log
+                # entry lost: follow the log from here on.
+                state = (last, last, {})
+            else:
+                newest = dict(newest)
+                for number in numbers:
+                    newest.update(dict.fromkeys(found[logged_key(number)], number))
+                state = (since, last, newest)
+        # Threads may replace each other's: each state is whole, and at worst the next
+        # look reads a few purges again.
+        self.state = state
+        return state
+
+
+purges = Purges()
 
 
 # ---- What pages show --------------------------------------------------------------
@@ -117,14 +182,21 @@ def lists_stories(keys, status):
 def drop(keys):
     """Drops the cached pages that show any of `keys`, for every process sharing the cache.
 
-    Each key is marked with the time of the purge, then the purge is announced: a
-    process that sees the announcement reads the marks, already written.
+    Each key is marked with the time of the purge, then the purge is counted (announced)
+    and logged: a process that sees the count reads the marks, already written, or the
+    log entry, or finds it missing and reads the marks.
     """
+    keys = sorted(set(keys))
     now = time.time()
     # A page never lives longer than the page cache's lifetime: nor need its marks.
     lifetime = settings.NEWSROOM_PAGE_CACHE_SECONDS + 60
     cache.set_many({purged_key(key): now for key in keys}, timeout=lifetime)
-    cache.set(LAST_PURGE, uuid.uuid4().hex, timeout=None)
+    try:
+        number = cache.incr(LAST_PURGE)
+    except ValueError:  # never counted, or the count lost with the cache
+        last_purge()
+        number = cache.incr(LAST_PURGE)
+    cache.set(logged_key(number), keys, timeout=lifetime)
 
 
 def purge_at_cdn(keys):
@@ -136,15 +208,19 @@ def purge_at_cdn(keys):
 
 
 def latest_purge():
-    """The id of the latest purge, or None: it changes with every purge, on any process."""
+    """The number of the latest purge, or None: it grows with every purge, on any process."""
     return cache.get(LAST_PURGE)
 
 
 def last_purge():
-    """The id of the latest purge; made when there is none, so that there always is one."""
+    """The number of the latest purge; the count is begun when there is none.
+
+    Begun at random, far from any count before it: a count lost with the cache (Redis
+    restarted, or the key evicted) never begins again at numbers pages were made under.
+    """
     last = cache.get(LAST_PURGE)
     if last is None:
-        cache.add(LAST_PURGE, uuid.uuid4().hex, timeout=None)
+        cache.add(LAST_PURGE, secrets.randbits(60), timeout=None)
         last = cache.get(LAST_PURGE)
     return last
 
@@ -154,7 +230,7 @@ def next_due(last):
     None: a scheduled story comes due, or a front placement or the alert strip starts or
     ends.
 
-    Kept in the cache under the purge id it was read under: any purge (scheduling a
+    Kept in the cache under the purge it was read under: any purge (scheduling a
     story, placing one) makes it read again.
     """
     found = cache.get(NEXT_DUE)
@@ -184,10 +260,18 @@ def fresh(entry, found, page):
         # clock, in whole seconds.
         return False
     last = found.get(LAST_PURGE)
+    if last is not None:
+        # Followed from the first page this process serves, so that it knows every
+        # purge after that page's.
+        purges.follow(last)
     # The entry's own time with the page: a slow request may store an older page after
     # this one was checked.
     if last is not None and (last == made_under or checked.has(last, (page, made_at))):
         return True
+    if last is not None:
+        told = purges.fresh(made_under, keys, last)
+        if told is not None:
+            return told
     marks = cache.get_many([purged_key(key) for key in keys])
     if any(mark >= made_at for mark in marks.values()):
         return False

@@ -404,6 +404,65 @@ def test_a_page_checked_under_an_older_purge_is_never_taken_as_checked_under_a_n
     assert checked.has("purge-2", "page-a")
 
 
+class ReadsRecorded:
+    """The page cache's cache, recording the keys each read asks for."""
+
+    def __init__(self, cache):
+        self.cache, self.keys = cache, []
+
+    def get(self, key, *args, **kwargs):
+        self.keys.append(key)
+        return self.cache.get(key, *args, **kwargs)
+
+    def get_many(self, keys, *args, **kwargs):
+        self.keys += keys
+        return self.cache.get_many(keys, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+def test_after_a_purge_a_process_reads_the_log_once_and_no_pages_marks(
+    newsroom, committed, monkeypatch
+):
+    _, trains, pages = newsroom
+    trains.headline = "Night trains return for the summer"
+    committed(trains.save)
+    reads = ReadsRecorded(page_cache.cache)
+    monkeypatch.setattr(page_cache, "cache", reads)
+
+    assert cached(pages) == {"harbour", "port"}
+    logged = [key for key in reads.keys if key.startswith(page_cache.logged_key(""))]
+    marks = [key for key in reads.keys if key.startswith(page_cache.purged_key(""))]
+    assert logged == [page_cache.logged_key(page_cache.latest_purge())]
+    assert marks == []
+
+
+def test_a_purge_counted_before_it_is_logged_is_told_by_its_marks(client, make_story):
+    story = make_story("Harbour reopens", published=True)
+    client.get(story.get_absolute_url())
+    assert client.get(story.get_absolute_url())["X-Cache"] == "hit"  # the log followed
+
+    # A purge caught between its count and its log entry (drop() in another process).
+    cache = page_cache.cache
+    cache.set(page_cache.purged_key(f"story-{story.pk}"), time.time())
+    cache.incr(page_cache.LAST_PURGE)
+    assert client.get(story.get_absolute_url())["X-Cache"] == "miss"
+
+
+def test_a_count_begun_again_never_vouches_for_pages_made_under_the_old_one(
+    client, make_story, forget_pages
+):
+    story = make_story("Harbour reopens", published=True)
+    client.get(story.get_absolute_url())
+    made_under = page_cache.latest_purge()
+    forget_pages()  # the count is lost with the cache (Redis restarted)
+
+    begun = page_cache.last_purge()
+    assert begun != made_under
+    assert page_cache.purges.fresh(made_under, [f"story-{story.pk}"], begun) is None
+
+
 def test_kept_parts_never_show_a_story_readers_may_no_longer_see(
     client, make_story, fragments_only, committed
 ):
