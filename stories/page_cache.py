@@ -261,17 +261,14 @@ def fresh(entry, found, page):
         return False
     last = found.get(LAST_PURGE)
     if last is not None:
-        # Followed from the first page this process serves, so that it knows every
-        # purge after that page's.
-        purges.follow(last)
-    # The entry's own time with the page: a slow request may store an older page after
-    # this one was checked.
-    if last is not None and (last == made_under or checked.has(last, (page, made_at))):
-        return True
-    if last is not None:
+        # The log is followed from the first page this process serves.
         told = purges.fresh(made_under, keys, last)
         if told is not None:
             return told
+        # Made before that: its marks are read once per purge. The entry's own time
+        # with the page: a slow request may store an older page after this one was checked.
+        if checked.has(last, (page, made_at)):
+            return True
     marks = cache.get_many([purged_key(key) for key in keys])
     if any(mark >= made_at for mark in marks.values()):
         return False

@@ -19,8 +19,9 @@ BENCH_REUSE=1 (keep a bench database that has the stories asked for),
 BENCH_WARMUP_SECONDS (1), BENCH_IMPORT_STORIES (500), BENCH_LATENCY_RUNS (15) and
 BENCH_LATENCY_BUDGET_SECONDS (10) per page, BENCH_ADMIN_RUNS (7), BENCH_SEARCH_QUERY,
 BENCH_SEARCH_QUERIES (120, for bench_search), BENCH_SKIP (bench_search,bench_detection),
-BENCH_EXTERNAL_TIMEOUT (2400 s). WEB_CONCURRENCY, GUNICORN_THREADS, REDIS_URL and
-DATABASE_CONN_MAX_AGE reach the servers as they would reach `make serve`.
+BENCH_EXTERNAL_TIMEOUT (2400 s), BENCH_MIX_ROUNDS (3: rounds of S, A and B, alternated).
+WEB_CONCURRENCY, GUNICORN_THREADS, REDIS_URL and DATABASE_CONN_MAX_AGE reach the servers as
+they would reach `make serve`.
 
 Search is measured at its target's scale, BENCH_SEARCH_STORIES (100000): on the bench
 databases when BENCH_STORIES is the same, otherwise on databases bench_search makes of
@@ -1193,6 +1194,8 @@ def render_run(run):
                 extra.append(f"{row['pages']} pages, warmed in {row.get('warm_seconds')} s")
             if "saves" in row:
                 extra.append(f"{row['saves']} saves during the run")
+            if len(row.get("rounds", ())) > 1:
+                extra.append("median of " + ", ".join(num(r, 0) for r in row["rounds"]))
             lines.append(
                 f"  {label:<22}{num(row.get('requests_per_second'), 0):>8} req/s"
                 f"{num(latency.get('p50'), 2):>9}{num(latency.get('p99'), 2):>9} ms  "
