@@ -326,12 +326,14 @@ def test_the_editor_keeps_exactly_what_the_sanitiser_keeps(browser, live_server,
     Story.objects.filter(pk=story.pk).update(body=every_element, summary=nothing_else)
     page = signed_in(browser, live_server, editor_user)
     page.goto(admin_url(live_server, "change", story.pk))
-    made = page.evaluate(
-        """async () => {
-            const surfaces = document.querySelectorAll("[role=textbox].ProseMirror")
-            return [...surfaces].map(el => el.editor.getHTML())
+    # Both editors are made by the form's deferred script, after the page has loaded.
+    made = page.wait_for_function(
+        """() => {
+            const surfaces = [...document.querySelectorAll("[role=textbox].ProseMirror")]
+            return surfaces.length === 2 && surfaces.every(el => el.editor)
+                && surfaces.map(el => el.editor.getHTML())
         }"""
-    )
+    ).json_value()
     summary, body = made
     # Everything the sanitiser keeps, the editor keeps (<b> and <i> are written as
     # <strong> and <em>)...
