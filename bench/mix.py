@@ -8,8 +8,8 @@
 Each is measured with the embedded default cache (a diskcache of its own, emptied
 first) and with Redis (when REDIS_URL, or the local server, answers; a key prefix of
 its own), against the targets A/S ≥ 0.6 and B/A ≥ 0.9. S, A and B are measured in
-alternated rounds (BENCH_MIX_ROUNDS, 3) and each is the round of median req/s: a
-machine shared with others swings by a fifth from one run to the next.
+alternated rounds (BENCH_ROUNDS, 3) and each is the round of median req/s: on a
+machine shared with others, a few seconds may run at a third of the usual rate.
 """
 
 import os
@@ -140,7 +140,7 @@ def run_mix(harness, name, cache, env, story_path, mixes):
         base = f"http://127.0.0.1:{port}"
         harness.wait_until_up(server, base)
         warmed = {}
-        for n in range(env_number("BENCH_MIX_ROUNDS", 3)):
+        for n in range(rounds()):
             harness.say(f"  {cache}: round {n + 1}")
             rounds.setdefault("S", []).append(
                 harness.wrk_row("story S", "on", base + story_path, server=server)
@@ -186,6 +186,10 @@ def while_saving(harness, env, label, base, server, script):
         harness.stop(writer)
     row["saves"] = sum(1 for line in writer.stdout or () if line.startswith("saved"))
     return row
+
+
+def rounds():
+    return env_number("BENCH_ROUNDS", 3)
 
 
 def median_round(rows):
