@@ -135,14 +135,14 @@ def load_mix(harness, name, url, *, story_path, new_port):
 def run_mix(harness, name, cache, env, story_path, mixes):
     port = env["PORT"]
     server = harness.start(env, log=harness.bench_dir / f"gunicorn-{name}-mix-{cache}.log")
-    rounds = {}
+    runs = {}
     try:
         base = f"http://127.0.0.1:{port}"
         harness.wait_until_up(server, base)
         warmed = {}
         for n in range(rounds()):
             harness.say(f"  {cache}: round {n + 1}")
-            rounds.setdefault("S", []).append(
+            runs.setdefault("S", []).append(
                 harness.wrk_row("story S", "on", base + story_path, server=server)
             )
             for label, paths_file in mixes.items():
@@ -155,13 +155,13 @@ def run_mix(harness, name, cache, env, story_path, mixes):
                     )
                 script = (MIX_LUA, paths_file)
                 a = harness.wrk_row(f"A {label}", "on", base + "/", server=server, script=script)
-                rounds.setdefault(f"A {label}", []).append({**a, **warmed[label]})
-                rounds.setdefault(f"B {label}", []).append(
+                runs.setdefault(f"A {label}", []).append({**a, **warmed[label]})
+                runs.setdefault(f"B {label}", []).append(
                     while_saving(harness, env, f"B {label}", base, server, script)
                 )
     finally:
         harness.stop(server)
-    return {label: median_round(measured) for label, measured in rounds.items()}
+    return {label: median_round(measured) for label, measured in runs.items()}
 
 
 def while_saving(harness, env, label, base, server, script):
